@@ -1,0 +1,39 @@
+//! `GET /api/me` (also `POST`), `GET /api/account`: protected by the bearer token.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+use super::{AccountDetails, CurrentUser};
+use crate::client::ApiClient;
+use crate::error::ApiError;
+
+/// Who the caller is, straight from the verified token: no database trip.
+#[server(prefix = "/api", endpoint = "me", input = GetUrl, client = ApiClient)]
+pub async fn me() -> Result<CurrentUser, ApiError> {
+    let claims = crate::server::guard::require_user().await?;
+    Ok(CurrentUser {
+        id: claims.sub,
+        username: claims.username,
+        role: claims.role,
+    })
+}
+
+/// The caller's account record from the database (what only the server knows).
+#[server(prefix = "/api", endpoint = "account", input = GetUrl, client = ApiClient)]
+pub async fn account() -> Result<AccountDetails, ApiError> {
+    use crate::server::db::users;
+    use crate::server::respond::{app_state, db_error};
+
+    let claims = crate::server::guard::require_user().await?;
+    let state = app_state()?;
+    let user = users::find_by_id(&state.db, &claims.sub)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(ApiError::invalid_token)?;
+    Ok(AccountDetails {
+        id: user.id,
+        username: user.username,
+        role: user.role,
+        created_at: user.created_at,
+    })
+}

@@ -1,0 +1,47 @@
+//! The JSON API. Each server function is also a fixed, documented HTTP endpoint that curl or
+//! another service can call; the browser calls it through `client::ApiClient`, which adds the
+//! `Authorization: Bearer` header.
+
+pub mod account;
+pub mod auth;
+
+use serde::{Deserialize, Serialize};
+
+/// A user as the API shows them: never carries a password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicUser {
+    pub id: String,
+    pub username: String,
+}
+
+/// Body of a successful sign-up or login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    pub user: PublicUser,
+}
+
+/// The caller, as their access token describes them (no database trip).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+}
+
+/// The caller's account, as the database knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetails {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedOut {
+    pub logged_out: bool,
+}

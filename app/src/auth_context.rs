@@ -1,0 +1,72 @@
+//! `provide_auth()`: the one place the UI learns who is logged in.
+//!
+//! During SSR nobody is known (storage is browser-only), so `ready` starts false on both sides and
+//! becomes true after hydration, when an effect has read the token. Pages that depend on the
+//! session render a neutral "checking" state until then, so SSR and hydration always agree.
+
+use leptos::prelude::*;
+
+use crate::client::token_store;
+
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    token: RwSignal<Option<String>>,
+    ready: RwSignal<bool>,
+}
+
+impl AuthContext {
+    /// The access token, if logged in (always `None` during SSR).
+    pub fn token(&self) -> Option<String> {
+        self.token.get()
+    }
+
+    /// True once the browser has read storage.
+    pub fn ready(&self) -> bool {
+        self.ready.get()
+    }
+
+    pub fn is_logged_in(&self) -> bool {
+        self.token.with(Option::is_some)
+    }
+
+    /// Keeps a freshly issued token.
+    pub fn logged_in(&self, token: String) {
+        token_store::save(&token);
+        self.token.set(Some(token));
+    }
+
+    /// Forgets the token: storage is cleared, every guarded page redirects to login.
+    pub fn logged_out(&self) {
+        token_store::clear();
+        self.token.set(None);
+    }
+}
+
+pub fn provide_auth() {
+    let ctx = AuthContext {
+        token: RwSignal::new(None),
+        ready: RwSignal::new(false),
+    };
+    provide_context(ctx);
+
+    // Effects only run in the browser, after hydration.
+    Effect::new(move |_| {
+        ctx.token.set(token_store::load());
+        ctx.ready.set(true);
+    });
+
+    // Another tab logged in or out: follow it.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().as_deref() == Some(token_store::ACCESS_TOKEN_KEY) || ev.key().is_none() {
+                ctx.token.set(token_store::load());
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+}
+
+pub fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}

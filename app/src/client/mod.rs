@@ -1,0 +1,6 @@
+//! Browser-side plumbing: where the access token lives and how it reaches the server.
+
+mod api_client;
+pub mod token_store;
+
+pub use api_client::ApiClient;

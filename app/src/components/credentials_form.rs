@@ -1,0 +1,81 @@
+//! The username + password form shared by login and sign-up.
+//!
+//! Without WASM it still posts (method="post"), never GET, so credentials cannot reach a URL;
+//! the server answers that fallback by asking for JavaScript. Once hydrated, submit is handled
+//! here: one request at a time, progress shown, errors announced in a `role="alert"` region.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn CredentialsForm(
+    /// Where the no-JavaScript fallback posts to.
+    fallback_action: &'static str,
+    submit_label: &'static str,
+    pending_label: &'static str,
+    /// `current-password` or `new-password`.
+    password_autocomplete: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] error: Signal<Option<String>>,
+    on_submit: Callback<(String, String)>,
+    #[prop(optional)] password_hint: Option<&'static str>,
+) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        on_submit.run((username.get_untracked(), password.get_untracked()));
+    };
+
+    view! {
+        <form class="card form" method="post" action=fallback_action on:submit=submit novalidate>
+            <div class="field">
+                <label for="username">"Username"</label>
+                <input
+                    id="username"
+                    name="username"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="none"
+                    spellcheck="false"
+                    required
+                    minlength="3"
+                    maxlength="64"
+                    bind:value=username
+                />
+            </div>
+            <div class="field">
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete=password_autocomplete
+                    required
+                    maxlength="256"
+                    aria-describedby=password_hint.map(|_| "password-hint")
+                    bind:value=password
+                />
+                {password_hint.map(|hint| view! { <p class="hint" id="password-hint">{hint}</p> })}
+            </div>
+            <p class="form-error" role="alert">
+                {move || error.get()}
+            </p>
+            <button
+                type="submit"
+                class="button button-primary button-block"
+                aria-disabled=move || pending.get().to_string()
+                aria-busy=move || pending.get().to_string()
+                disabled=move || pending.get()
+            >
+                <Show when=move || pending.get()>
+                    <span class="spinner" aria-hidden="true"></span>
+                </Show>
+                {move || if pending.get() { pending_label } else { submit_label }}
+            </button>
+        </form>
+    }
+}

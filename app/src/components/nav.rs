@@ -1,0 +1,49 @@
+//! The site header: brand, and either "Log in / Sign up" or "Dashboard / Log out".
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::auth::Logout;
+use crate::auth_context::use_auth;
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let auth = use_auth();
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    let on_logout = move |_| {
+        logout.dispatch(Logout {});
+        auth.logged_out();
+        navigate("/", Default::default());
+    };
+
+    view! {
+        <header class="site-header">
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <nav class="nav" aria-label="Main">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "Tokengate"
+                </a>
+                <ul class="nav-links">
+                    <Show
+                        when=move || auth.is_logged_in()
+                        fallback=|| {
+                            view! {
+                                <li><a href="/login">"Log in"</a></li>
+                                <li><a class="button button-small" href="/signup">"Sign up"</a></li>
+                            }
+                        }
+                    >
+                        <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li>
+                            <button type="button" class="button button-small button-ghost" on:click=on_logout.clone()>
+                                "Log out"
+                            </button>
+                        </li>
+                    </Show>
+                </ul>
+            </nav>
+        </header>
+    }
+}

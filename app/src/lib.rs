@@ -1,0 +1,74 @@
+//! Tokengate: the Leptos application (pages, components, server functions).
+//!
+//! Compiled twice: with `ssr` into the server (server functions run there, `server/` exists),
+//! and with `hydrate` into the browser's WASM (server functions become HTTP calls).
+
+pub mod api;
+pub mod auth_context;
+pub mod client;
+pub mod components;
+pub mod error;
+pub mod next_path;
+pub mod pages;
+pub mod time_fmt;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::auth_context::provide_auth;
+use crate::components::nav::Nav;
+use crate::pages::{
+    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
+    signup::SignupPage,
+};
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tokengate.css" />
+        <Title text="Tokengate" />
+        <Router>
+            <Nav />
+            <main id="main" class="container" tabindex="-1">
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/signup") view=SignupPage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/dashboard") view=DashboardPage />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Tokengate · stateless token authentication with Leptos, Axum and JWT"</p>
+            </footer>
+        </Router>
+    }
+}

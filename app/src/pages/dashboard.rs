@@ -1,0 +1,71 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::account::{account, me};
+use crate::auth_context::use_auth;
+use crate::components::require_auth::RequireAuth;
+use crate::components::token_inspector::TokenInspector;
+use crate::error::{ApiError, ErrorCode};
+use crate::next_path::login_url_for;
+use crate::time_fmt::utc_datetime;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <Title text="Dashboard · Tokengate" />
+        <RequireAuth>
+            <Dashboard />
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    // Protected data is fetched only in the browser, where the token is (never during SSR).
+    let me = LocalResource::new(move || {
+        let _ = auth.token();
+        me()
+    });
+    let account = LocalResource::new(move || {
+        let _ = auth.token();
+        account()
+    });
+
+    // A token the server refuses (tampered, expired, signed by another key) ends the session.
+    let rejected = move |result: Option<Result<_, ApiError>>| {
+        matches!(result, Some(Err(ApiError { error: ErrorCode::InvalidToken, .. })))
+    };
+    Effect::new(move |_| {
+        if rejected(me.get().map(|r| r.map(|_| ()))) || rejected(account.get().map(|r| r.map(|_| ()))) {
+            auth.logged_out();
+            navigate(&login_url_for("/dashboard"), Default::default());
+        }
+    });
+
+    view! {
+        <section class="dashboard">
+            <Suspense fallback=|| view! { <p class="checking" role="status">"Loading your profile…"</p> }>
+                {move || me.get().map(|result| match result {
+                    Ok(me) => view! {
+                        <h1 data-testid="greeting">"Hello, " {me.username.clone()}</h1>
+                        <p class="muted">"Role: " <span data-testid="role">{me.role}</span> " · User id: " <code>{me.id}</code></p>
+                    }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                })}
+                {move || account.get().map(|result| match result {
+                    Ok(account) => view! {
+                        <p class="member-since" data-testid="member-since">
+                            "Member since " {utc_datetime(account.created_at)}
+                            <span class="muted">" (from the database, via a protected server function)"</span>
+                        </p>
+                    }.into_any(),
+                    Err(_) => ().into_any(),
+                })}
+            </Suspense>
+            <TokenInspector token=Signal::derive(move || auth.token()) />
+        </section>
+    }
+}

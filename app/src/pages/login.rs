@@ -1,0 +1,55 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::auth::Login;
+use crate::auth_context::use_auth;
+use crate::components::credentials_form::CredentialsForm;
+use crate::next_path::safe_next;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let action = ServerAction::<Login>::new();
+    let error = RwSignal::new(None::<String>);
+    let needs_js = move || query.with(|q| q.get("js").is_some());
+
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(response)) => {
+            auth.logged_in(response.access_token);
+            let next = query.with_untracked(|q| safe_next(q.get("next").as_deref()));
+            navigate(&next, Default::default());
+        }
+        Some(Err(err)) => error.set(Some(err.message)),
+        None => {}
+    });
+
+    let on_submit = Callback::new(move |(username, password): (String, String)| {
+        error.set(None);
+        action.dispatch(Login { username, password });
+    });
+
+    view! {
+        <Title text="Log in · Tokengate" />
+        <section class="narrow">
+            <h1>"Log in"</h1>
+            <Show when=needs_js>
+                <p class="notice" role="status">
+                    "Tokengate keeps your session token in this browser, which needs JavaScript. Please enable it and try again."
+                </p>
+            </Show>
+            <CredentialsForm
+                fallback_action="/login"
+                submit_label="Log in"
+                pending_label="Logging in…"
+                password_autocomplete="current-password"
+                pending=action.pending()
+                error=error
+                on_submit=on_submit
+            />
+            <p class="switch">"New here? "<a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}

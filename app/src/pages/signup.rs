@@ -1,0 +1,55 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::auth::Signup;
+use crate::auth_context::use_auth;
+use crate::components::credentials_form::CredentialsForm;
+use crate::next_path::DEFAULT_AFTER_LOGIN;
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let action = ServerAction::<Signup>::new();
+    let error = RwSignal::new(None::<String>);
+    let needs_js = move || query.with(|q| q.get("js").is_some());
+
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(response)) => {
+            auth.logged_in(response.access_token);
+            navigate(DEFAULT_AFTER_LOGIN, Default::default());
+        }
+        Some(Err(err)) => error.set(Some(err.message)),
+        None => {}
+    });
+
+    let on_submit = Callback::new(move |(username, password): (String, String)| {
+        error.set(None);
+        action.dispatch(Signup { username, password });
+    });
+
+    view! {
+        <Title text="Sign up · Tokengate" />
+        <section class="narrow">
+            <h1>"Create your account"</h1>
+            <Show when=needs_js>
+                <p class="notice" role="status">
+                    "Tokengate keeps your session token in this browser, which needs JavaScript. Please enable it and try again."
+                </p>
+            </Show>
+            <CredentialsForm
+                fallback_action="/signup"
+                submit_label="Sign up"
+                pending_label="Creating account…"
+                password_autocomplete="new-password"
+                pending=action.pending()
+                error=error
+                on_submit=on_submit
+                password_hint="8 to 256 characters. A passphrase of a few words is strong and easy to remember."
+            />
+            <p class="switch">"Already have an account? "<a href="/login">"Log in"</a></p>
+        </section>
+    }
+}

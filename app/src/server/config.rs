@@ -1,0 +1,102 @@
+//! Runtime configuration. Every setting is an environment variable (a `.env` file is read too) and
+//! a command-line flag; a bad value stops start-up with a message naming the variable.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path.db` or `postgres://...`. Default: `<data dir>/tokengate.db`.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the SQLite database and generated key material.
+    #[arg(long, env = "TOKENGATE_DATA_DIR", value_name = "TOKENGATE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Access-token lifetime in seconds (2 to 86400).
+    #[arg(
+        long,
+        env = "TOKENGATE_ACCESS_TOKEN_TTL_SECS",
+        value_name = "TOKENGATE_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900,
+        value_parser = clap::value_parser!(u64).range(2..=86_400)
+    )]
+    pub access_token_ttl_secs: u64,
+
+    /// `iss` claim written into and required from every access token.
+    #[arg(long, env = "TOKENGATE_JWT_ISSUER", value_name = "TOKENGATE_JWT_ISSUER", default_value = "tokengate")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim written into and required from every access token.
+    #[arg(long, env = "TOKENGATE_JWT_AUDIENCE", value_name = "TOKENGATE_JWT_AUDIENCE", default_value = "tokengate")]
+    pub jwt_audience: String,
+
+    /// Clock-skew leeway in seconds when checking `exp` and `nbf` (0 to 60).
+    #[arg(
+        long,
+        env = "TOKENGATE_JWT_LEEWAY_SECS",
+        value_name = "TOKENGATE_JWT_LEEWAY_SECS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(0..=60)
+    )]
+    pub jwt_leeway_secs: u64,
+
+    /// An Ed25519 private key (PKCS#8 PEM) to sign with instead of the generated one.
+    #[arg(long, env = "TOKENGATE_JWT_PRIVATE_KEY_FILE", value_name = "TOKENGATE_JWT_PRIVATE_KEY_FILE")]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Argon2id memory cost in KiB (OWASP: 19456).
+    #[arg(
+        long,
+        env = "TOKENGATE_ARGON2_MEMORY_KIB",
+        value_name = "TOKENGATE_ARGON2_MEMORY_KIB",
+        default_value_t = 19_456,
+        value_parser = clap::value_parser!(u32).range(8_192..)
+    )]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations (OWASP: 2).
+    #[arg(
+        long,
+        env = "TOKENGATE_ARGON2_ITERATIONS",
+        value_name = "TOKENGATE_ARGON2_ITERATIONS",
+        default_value_t = 2,
+        value_parser = clap::value_parser!(u32).range(1..=10)
+    )]
+    pub argon2_iterations: u32,
+
+    /// Maximum open database connections.
+    #[arg(
+        long,
+        env = "TOKENGATE_DB_MAX_CONNECTIONS",
+        value_name = "TOKENGATE_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub db_max_connections: u32,
+
+    /// Seconds to wait for a database connection before answering 503.
+    #[arg(
+        long,
+        env = "TOKENGATE_DB_ACQUIRE_TIMEOUT_SECS",
+        value_name = "TOKENGATE_DB_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u64).range(1..=60)
+    )]
+    pub db_acquire_timeout_secs: u64,
+}
+
+impl Config {
+    /// The database URL to use: the configured one, or a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tokengate.db").display()
+            ),
+        }
+    }
+}

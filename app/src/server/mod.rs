@@ -1,0 +1,21 @@
+//! Everything that only exists on the server: configuration, state, the database, tokens,
+//! passwords and the request guard. Compiled only with the `ssr` feature.
+
+pub mod config;
+pub mod credentials;
+pub mod db;
+pub mod guard;
+pub mod passwords;
+pub mod respond;
+pub mod state;
+pub mod tokens;
+
+pub use state::AppState;
+
+/// Seconds since the Unix epoch: the clock every timestamp in the database and in tokens uses.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,52 @@
+//! `AppState`: everything a request needs, built once at start-up and passed (never global).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::config::Config;
+use super::db::{Db, DbError};
+use super::passwords::{PasswordError, PasswordHasher};
+use super::tokens::{KeyError, SigningKeys, TokenPolicy};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub keys: Arc<SigningKeys>,
+    pub token_policy: Arc<TokenPolicy>,
+    pub passwords: PasswordHasher,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("password hashing: {0}")]
+    Passwords(#[from] PasswordError),
+}
+
+impl AppState {
+    /// Connects and migrates the database, loads (or creates) the signing keys.
+    pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+        let db = Db::connect(config).await?;
+        db.migrate().await?;
+        let keys = SigningKeys::load_or_generate(&db, config.jwt_private_key_file.as_deref()).await?;
+        let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
+        Ok(Self {
+            leptos_options,
+            db,
+            keys: Arc::new(keys),
+            token_policy: Arc::new(TokenPolicy {
+                issuer: config.jwt_issuer.clone(),
+                audience: config.jwt_audience.clone(),
+                ttl_secs: config.access_token_ttl_secs,
+                leeway_secs: config.jwt_leeway_secs,
+            }),
+            passwords,
+        })
+    }
+}

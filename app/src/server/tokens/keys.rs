@@ -1,0 +1,169 @@
+//! Signing keys: generated with the OS CSPRNG on first start and persisted in the database, or
+//! read from a configured PEM file. Never a built-in default.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::SigningKey;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use rand_core::{OsRng, RngCore};
+use serde::Serialize;
+
+use crate::server::db::{self, keys::StoredKey, Db};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read TOKENGATE_JWT_PRIVATE_KEY_FILE {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("stored signing key {kid} is unusable")]
+    Corrupt { kid: String },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub struct Signer {
+    pub kid: String,
+    pub encoding: EncodingKey,
+}
+
+/// One public key in JWKS form (RFC 8037 OKP).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicJwk {
+    pub kty: &'static str,
+    pub crv: &'static str,
+    pub alg: &'static str,
+    #[serde(rename = "use")]
+    pub use_: &'static str,
+    pub kid: String,
+    pub x: String,
+}
+
+/// The key set of this server: one signer, every active key as a verifier.
+pub struct SigningKeys {
+    signer: Signer,
+    verifiers: HashMap<String, DecodingKey>,
+    public: Vec<PublicJwk>,
+}
+
+struct Loaded {
+    kid: String,
+    signing: SigningKey,
+}
+
+impl SigningKeys {
+    /// Builds a key set from Ed25519 keys, the first of which signs.
+    fn from_loaded(keys: Vec<Loaded>) -> Option<Self> {
+        let mut verifiers = HashMap::new();
+        let mut public = Vec::new();
+        let mut signer = None;
+        for key in keys {
+            let x = URL_SAFE_NO_PAD.encode(key.signing.verifying_key().as_bytes());
+            let decoding = DecodingKey::from_ed_components(&x).ok()?;
+            verifiers.insert(key.kid.clone(), decoding);
+            public.push(PublicJwk {
+                kty: "OKP",
+                crv: "Ed25519",
+                alg: "EdDSA",
+                use_: "sig",
+                kid: key.kid.clone(),
+                x,
+            });
+            if signer.is_none() {
+                let der = key.signing.to_pkcs8_der().ok()?;
+                signer = Some(Signer {
+                    kid: key.kid,
+                    encoding: EncodingKey::from_ed_der(der.as_bytes()),
+                });
+            }
+        }
+        Some(Self {
+            signer: signer?,
+            verifiers,
+            public,
+        })
+    }
+
+    /// A fresh in-memory key (tests, and the building block of `generate`).
+    pub fn ephemeral() -> Self {
+        Self::from_loaded(vec![Loaded {
+            kid: new_kid(),
+            signing: SigningKey::generate(&mut OsRng),
+        }])
+        .expect("a freshly generated Ed25519 key is always usable")
+    }
+
+    /// Loads the configured key file, or the active keys from the database, generating and
+    /// persisting a first key when there is none.
+    pub async fn load_or_generate(db: &Db, key_file: Option<&Path>) -> Result<Self, KeyError> {
+        if let Some(path) = key_file {
+            let file_err = |reason: String| KeyError::File {
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+            let signing = SigningKey::from_pkcs8_pem(&pem)
+                .map_err(|_| file_err("not an Ed25519 PKCS#8 PEM private key".into()))?;
+            let kid = kid_for(&signing);
+            return Self::from_loaded(vec![Loaded { kid, signing }])
+                .ok_or_else(|| file_err("key rejected".into()));
+        }
+        let mut stored = db::keys::active(db).await?;
+        if stored.is_empty() {
+            generate_and_store(db).await?;
+            stored = db::keys::active(db).await?;
+        }
+        let mut loaded = Vec::with_capacity(stored.len());
+        for key in stored {
+            let signing = SigningKey::from_pkcs8_pem(&key.private_pem)
+                .map_err(|_| KeyError::Corrupt { kid: key.kid.clone() })?;
+            loaded.push(Loaded { kid: key.kid, signing });
+        }
+        Self::from_loaded(loaded).ok_or(KeyError::Corrupt { kid: "?".into() })
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    pub fn verifier(&self, kid: &str) -> Option<&DecodingKey> {
+        self.verifiers.get(kid)
+    }
+
+    pub fn public_jwks(&self) -> &[PublicJwk] {
+        &self.public
+    }
+}
+
+/// Generates a new Ed25519 key with the OS CSPRNG and stores it; it becomes the signing key.
+pub async fn generate_and_store(db: &Db) -> Result<String, KeyError> {
+    let signing = SigningKey::generate(&mut OsRng);
+    let pem = signing
+        .to_pkcs8_pem(Default::default())
+        .map_err(|_| KeyError::Corrupt { kid: "new".into() })?;
+    let kid = new_kid();
+    db::keys::insert(
+        db,
+        &StoredKey {
+            kid: kid.clone(),
+            algorithm: "EdDSA".into(),
+            private_pem: pem.to_string(),
+            created_at: crate::server::now_unix(),
+        },
+    )
+    .await?;
+    Ok(kid)
+}
+
+fn new_kid() -> String {
+    let mut bytes = [0u8; 12];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A stable kid for a configured key: derived from its public half.
+fn kid_for(signing: &SigningKey) -> String {
+    URL_SAFE_NO_PAD.encode(&signing.verifying_key().as_bytes()[..12])
+}

@@ -1,0 +1,134 @@
+//! Access tokens: EdDSA (Ed25519) JWTs with `typ: at+jwt` and a `kid` in every header.
+//!
+//! Verification follows RFC 8725: size checked before parsing, a fixed algorithm allow-list (the
+//! token's `alg` only has to match it), `typ` checked, `kid` looked up in our own key set only,
+//! headers that point elsewhere for keys (`jku`, `x5u`, `jwk`, `x5c`) refused, then signature, `exp`,
+//! `nbf`, `iss` and `aud` checked with a small leeway.
+
+mod keys;
+
+pub use keys::{KeyError, SigningKeys};
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// Tokens larger than this are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// The only algorithm accepted.
+pub const ALGORITHM: Algorithm = Algorithm::EdDSA;
+/// RFC 9068 media type of an access token.
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// What an access token carries: enough to answer most requests without a database trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub username: String,
+    pub role: String,
+}
+
+/// Issuer, audience, lifetime and leeway shared by issuing and verifying.
+#[derive(Debug, Clone)]
+pub struct TokenPolicy {
+    pub issuer: String,
+    pub audience: String,
+    pub ttl_secs: u64,
+    pub leeway_secs: u64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("token too large")]
+    TooLarge,
+    #[error("malformed token")]
+    Malformed,
+    #[error("algorithm not allowed")]
+    AlgorithmNotAllowed,
+    #[error("wrong token type")]
+    WrongType,
+    #[error("unknown key id")]
+    UnknownKey,
+    #[error("external key reference not allowed")]
+    ExternalKeyReference,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    #[error("signing failed")]
+    Signing,
+}
+
+/// Subject data put into a new token.
+pub struct Subject<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub role: &'a str,
+}
+
+/// Signs a new access token; returns it with its claims.
+pub fn issue_access_token(
+    keys: &SigningKeys,
+    policy: &TokenPolicy,
+    subject: Subject<'_>,
+    now: i64,
+) -> Result<(String, AccessClaims), TokenError> {
+    let claims = AccessClaims {
+        sub: subject.user_id.to_owned(),
+        iss: policy.issuer.clone(),
+        aud: policy.audience.clone(),
+        iat: now,
+        nbf: now,
+        exp: now + policy.ttl_secs as i64,
+        jti: uuid::Uuid::new_v4().to_string(),
+        username: subject.username.to_owned(),
+        role: subject.role.to_owned(),
+    };
+    let signer = keys.signer();
+    let mut header = Header::new(ALGORITHM);
+    header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+    header.kid = Some(signer.kid.clone());
+    let token = jsonwebtoken::encode(&header, &claims, &signer.encoding)
+        .map_err(|_| TokenError::Signing)?;
+    Ok((token, claims))
+}
+
+/// Verifies an access token completely; only then are its claims returned.
+pub fn verify_access_token(
+    keys: &SigningKeys,
+    policy: &TokenPolicy,
+    token: &str,
+) -> Result<AccessClaims, TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge);
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+    if header.alg != ALGORITHM {
+        return Err(TokenError::AlgorithmNotAllowed);
+    }
+    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+        return Err(TokenError::WrongType);
+    }
+    if header.jku.is_some() || header.x5u.is_some() || header.jwk.is_some() || header.x5c.is_some() {
+        return Err(TokenError::ExternalKeyReference);
+    }
+    let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
+    let decoding = keys.verifier(kid).ok_or(TokenError::UnknownKey)?;
+
+    let mut validation = Validation::new(ALGORITHM);
+    validation.leeway = policy.leeway_secs;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[&policy.issuer]);
+    validation.set_audience(&[&policy.audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+    jsonwebtoken::decode::<AccessClaims>(token, decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| TokenError::Invalid(format!("{:?}", e.kind())))
+}
+
+#[cfg(test)]
+mod tests;
