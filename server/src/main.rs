@@ -1,1 +1,137 @@
-fn main() {}
+//! `tokengate`: serves the app (default), applies migrations, or manages signing keys.
+
+mod api_boundary;
+mod routes;
+mod telemetry;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use app::server::config::Config;
+use app::server::db::Db;
+use app::server::state::AppState;
+use app::server::tokens::generate_signing_key;
+use axum::serve::ListenerExt;
+use clap::{Parser, Subcommand};
+use leptos::config::get_configuration;
+
+#[derive(Parser)]
+#[command(name = "tokengate", version, about = "Token (JWT) authentication, end to end")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app and the JSON API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage JWT signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Generate a new signing key; it signs from the next start on, older keys keep verifying.
+    Rotate,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported by clap when a value is wrong.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init();
+
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => migrate(&cli.config).await,
+        Command::Keys {
+            action: KeysAction::Rotate,
+        } => rotate_key(&cli.config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let mut leptos_options = get_configuration(None)
+        .map_err(|e| format!("Leptos configuration (LEPTOS_*): {e}"))?
+        .leptos_options;
+    if leptos_options.output_name.is_empty() {
+        // Built without cargo-leptos (e.g. `cargo test`): use the workspace's output name.
+        leptos_options.output_name = "tokengate".into();
+    }
+    let addr = leptos_options.site_addr;
+    let state = AppState::build(&config, leptos_options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let router = routes::router(state);
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on LEPTOS_SITE_ADDR={addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    // Without TCP_NODELAY small responses stall 20-45 ms (Nagle + delayed ACK).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(%local, "listening");
+    println!("tokengate listening on http://{local}");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn migrate(config: &Config) -> Result<(), String> {
+    let db = Db::connect(config).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    println!("migrations applied");
+    Ok(())
+}
+
+async fn rotate_key(config: &Config) -> Result<(), String> {
+    let db = Db::connect(config).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let kid = generate_signing_key(&db).await.map_err(|e| e.to_string())?;
+    println!("new signing key {kid}; restart the servers to sign with it");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
