@@ -53,6 +53,7 @@ pub fn provide_auth() {
     Effect::new(move |_| {
         ctx.token.set(token_store::load());
         ctx.ready.set(true);
+        mark_hydrated();
     });
 
     // Another tab logged in or out: follow it.
@@ -64,6 +65,18 @@ pub fn provide_auth() {
             }
         });
         on_cleanup(move || handle.remove());
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<html>` once the app is interactive, so that tests (and
+/// styles) can tell a hydrated page from the server-rendered HTML.
+fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-hydrated", "true");
     }
 }
 
