@@ -1,0 +1,63 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The server under test: started here with a fresh database, or an already running one when
+// TOKENGATE_E2E_BASE_URL is set (then nothing is started).
+const port = Number(process.env.TOKENGATE_E2E_PORT ?? 3100);
+const externalBaseURL = process.env.TOKENGATE_E2E_BASE_URL;
+const baseURL = externalBaseURL ?? `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: "list",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: "/usr/bin/chromium",
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: externalBaseURL
+    ? undefined
+    : {
+        // Runs in this directory (end2end/): a fresh SQLite database and signing key every run.
+        command: "sh -c 'rm -rf .data && exec ../target/debug/tokengate'",
+        url: `${baseURL}/healthz`,
+        reuseExistingServer: false,
+        timeout: 120_000,
+        gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+        env: {
+          LEPTOS_SITE_ROOT: "../target/site",
+          LEPTOS_SITE_PKG_DIR: "pkg",
+          LEPTOS_OUTPUT_NAME: "tokengate",
+          LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+          TOKENGATE_DATA_DIR: ".data",
+          // Cheap hashing: the suite creates many accounts on a small machine.
+          TOKENGATE_ARGON2_MEMORY_KIB: "8192",
+          TOKENGATE_ARGON2_ITERATIONS: "1",
+          RUST_LOG: "warn",
+        },
+      },
+});

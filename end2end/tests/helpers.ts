@@ -1,0 +1,62 @@
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+/** The localStorage key the app keeps the access token under (JSON-encoded, with quotes). */
+export const TOKEN_KEY = "tokengate.access_token";
+
+export const PASSWORD = "correct horse battery staple";
+
+/** A username no other test (or earlier run against the same server) uses: 3-32 of [a-z0-9]. */
+export function uniqueUsername(prefix = "u"): string {
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${prefix}${Date.now().toString(36)}${random}`;
+}
+
+/**
+ * Waits until the WASM has hydrated the page. The app sets `data-hydrated="true"` on `<html>` from
+ * an effect, which only runs in the browser after hydration, i.e. once every event handler is
+ * attached. Interacting before that submits the plain HTML form (the no-JS fallback).
+ */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** `page.goto(url)`, then wait for hydration. */
+export async function gotoHydrated(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForHydration(page);
+}
+
+/** Creates an account through the JSON API (fast set-up) and returns its access token. */
+export async function signupViaApi(
+  request: APIRequestContext,
+  username: string,
+  password = PASSWORD,
+): Promise<string> {
+  const response = await request.post("/api/auth/signup", { data: { username, password } });
+  expect(response.status(), await response.text()).toBe(201);
+  const body = await response.json();
+  return body.access_token as string;
+}
+
+/** Fills and submits the (hydrated) login or sign-up form with the mouse. */
+export async function submitCredentials(
+  page: Page,
+  button: "Log in" | "Sign up",
+  username: string,
+  password = PASSWORD,
+): Promise<void> {
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: button, exact: true }).click();
+}
+
+/** The raw localStorage value of the token key (`null` when absent). */
+export async function storedToken(page: Page): Promise<string | null> {
+  return page.evaluate((key) => window.localStorage.getItem(key), TOKEN_KEY);
+}
+
+/** Path + query of the page's current URL, e.g. `/login?next=/dashboard`. */
+export function pathAndQuery(page: Page): string {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}

@@ -1,0 +1,34 @@
+//! HTTP integration tests: each test starts the real `tokengate` binary and talks to it over
+//! HTTP. Every test runs twice, on SQLite and on PostgreSQL (`<module>::sqlite::<test>` and
+//! `<module>::postgres::<test>`); PostgreSQL must be reachable on 127.0.0.1:5432.
+
+/// Turns `async fn name(backend: Backend)` test bodies into one `#[tokio::test]` per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+mod errors;
+mod helpers;
+mod login;
+mod me;
+mod ops;
+mod signup;
+mod tokens;

@@ -1,0 +1,108 @@
+//! `POST /api/auth/signup`.
+
+use crate::helpers::{assert_error, header, json_with_status, Backend, TestServer};
+
+async fn signup_returns_201_with_a_bearer_token_and_the_user(backend: Backend) {
+    // Arrange
+    let server = TestServer::spawn_on(backend).await;
+
+    // Act
+    let response = server.signup("alice", "correct horse").await;
+
+    // Assert
+    assert_eq!(header(response.headers(), "content-type"), Some("application/json"));
+    let body = json_with_status(response, 201).await;
+    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["user"]["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(body["user"]["username"], "alice");
+    let fields = body.as_object().map(|o| o.len());
+    assert_eq!(fields, Some(4), "no other fields (e.g. a password hash): {body}");
+}
+
+async fn signup_trims_and_nfkc_normalises_the_username(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let response = server.signup("  \u{FF22}\u{FF4F}\u{FF42} ", "correct horse").await;
+
+    let body = json_with_status(response, 201).await;
+    assert_eq!(body["user"]["username"], "Bob");
+}
+
+async fn signup_of_a_taken_username_in_another_case_is_409_username_taken(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    server.signed_up("alice", "correct horse").await;
+
+    let response = server.signup("ALICE", "another secret").await;
+
+    assert_error(response, 409, "username_taken").await;
+}
+
+async fn signup_with_an_invalid_username_is_400_invalid_input(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    let too_long = "a".repeat(33);
+    let invalid = ["ab", too_long.as_str(), "<script>", "\u{0430}dmin", "bob'; --"];
+
+    for username in invalid {
+        let response = server.signup(username, "correct horse").await;
+
+        let body = assert_error(response, 400, "invalid_input").await;
+        assert!(!body.to_string().contains("<script>"), "input echoed back: {body}");
+    }
+}
+
+async fn signup_with_a_7_character_password_is_422_weak_password(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let response = server.signup("alice", "1234567").await;
+
+    assert_error(response, 422, "weak_password").await;
+}
+
+async fn signup_accepts_passwords_of_8_and_256_characters(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let shortest = server.signup("alice", "12345678").await;
+    let longest = server.signup("bob", &"é".repeat(256)).await;
+
+    json_with_status(shortest, 201).await;
+    json_with_status(longest, 201).await;
+}
+
+async fn signup_with_a_257_character_password_is_422_weak_password(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let response = server.signup("alice", &"p".repeat(257)).await;
+
+    assert_error(response, 422, "weak_password").await;
+}
+
+async fn signup_with_the_username_as_password_is_422_weak_password(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let response = server.signup("CorrectHorse", "correcthorse").await;
+
+    assert_error(response, 422, "weak_password").await;
+}
+
+async fn rejected_signup_does_not_create_the_account(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    assert_error(server.signup("alice", "1234567").await, 422, "weak_password").await;
+
+    let response = server.signup("alice", "correct horse").await;
+
+    json_with_status(response, 201).await;
+}
+
+on_both_backends!(
+    signup_returns_201_with_a_bearer_token_and_the_user,
+    signup_trims_and_nfkc_normalises_the_username,
+    signup_of_a_taken_username_in_another_case_is_409_username_taken,
+    signup_with_an_invalid_username_is_400_invalid_input,
+    signup_with_a_7_character_password_is_422_weak_password,
+    signup_accepts_passwords_of_8_and_256_characters,
+    signup_with_a_257_character_password_is_422_weak_password,
+    signup_with_the_username_as_password_is_422_weak_password,
+    rejected_signup_does_not_create_the_account,
+);
