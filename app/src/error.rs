@@ -55,6 +55,9 @@ impl ErrorCode {
 pub struct ApiError {
     pub error: ErrorCode,
     pub message: String,
+    /// Seconds to wait before retrying (429 only); also sent as `Retry-After`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -62,7 +65,13 @@ impl ApiError {
         Self {
             error,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, secs: i64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     pub fn invalid_input(message: impl Into<String>) -> Self {
@@ -74,7 +83,10 @@ impl ApiError {
     }
 
     pub fn invalid_credentials() -> Self {
-        Self::new(ErrorCode::InvalidCredentials, "Invalid username or password")
+        Self::new(
+            ErrorCode::InvalidCredentials,
+            "Invalid username or password",
+        )
     }
 
     pub fn invalid_token() -> Self {

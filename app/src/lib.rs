@@ -29,6 +29,8 @@ use crate::pages::{
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::apply(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn relative_paths_are_followed() {
         assert_eq!(safe_next(Some("/dashboard")), "/dashboard");
-        assert_eq!(safe_next(Some("/account?tab=sessions")), "/account?tab=sessions");
+        assert_eq!(
+            safe_next(Some("/account?tab=sessions")),
+            "/account?tab=sessions"
+        );
     }
 
     #[test]

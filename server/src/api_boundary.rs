@@ -28,7 +28,10 @@ pub async fn api_boundary(req: Request, next: Next) -> Response {
 }
 
 async fn check_request(req: Request) -> Result<Request, ApiError> {
-    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
+    if !matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
         return Ok(req);
     }
     let (mut parts, body) = req.into_parts();
@@ -40,7 +43,10 @@ async fn check_request(req: Request) -> Result<Request, ApiError> {
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         // No body at all: treat as an empty JSON object (e.g. `curl -X POST .../logout`).
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         parts.headers.remove(header::CONTENT_LENGTH);
         return Ok(Request::from_parts(parts, Body::from("{}")));
     }
@@ -60,7 +66,9 @@ async fn check_request(req: Request) -> Result<Request, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::new(ErrorCode::InvalidJson, "The request body is not valid JSON"))?;
     if !value.is_object() {
-        return Err(ApiError::invalid_input("The request body must be a JSON object"));
+        return Err(ApiError::invalid_input(
+            "The request body must be a JSON object",
+        ));
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
@@ -77,7 +85,9 @@ async fn map_error_status(response: Response) -> Response {
     }
     let (parts, body) = response.into_parts();
     let error = match to_bytes(body, MAX_ERROR_BYTES).await {
-        Ok(bytes) => serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError::internal()),
+        Ok(bytes) => {
+            serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError::internal())
+        }
         Err(_) => ApiError::internal(),
     };
     let mut mapped = error.into_response();

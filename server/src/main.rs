@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use leptos::config::get_configuration;
 
 #[derive(Parser)]
-#[command(name = "tokengate", version, about = "Token (JWT) authentication, end to end")]
+#[command(
+    name = "tokengate",
+    version,
+    about = "Token (JWT) authentication, end to end"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,

@@ -92,11 +92,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn jwks(State(state): State<AppState>) -> Response {
     let body = serde_json::json!({ "keys": state.keys.public_jwks() });
-    (
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(body),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 
 async fn me_post(AuthUser(claims): AuthUser) -> Json<CurrentUser> {

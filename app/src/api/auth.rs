@@ -8,19 +8,34 @@ use crate::client::ApiClient;
 use crate::error::ApiError;
 
 /// Creates an account and logs it in. 201 with a token; 409 `username_taken`;
-/// 400 `invalid_input`; 422 `weak_password`.
+/// 400 `invalid_input`; 422 `weak_password`; 429 `too_many_attempts` (per client address).
 #[server(prefix = "/api", endpoint = "auth/signup", input = Json, client = ApiClient)]
 pub async fn signup(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
-    use crate::server::respond::{app_state, db_error, internal, set_status, token_response};
+    use crate::server::respond::{
+        app_state, client_ip, db_error, internal, set_status, token_response,
+    };
+    use crate::server::throttle;
 
     let state = app_state()?;
+    let now = crate::server::now_unix();
+    let bucket = throttle::signup_bucket(client_ip().await);
+    throttle::ensure_unlocked(&state.db, &[&bucket], now).await?;
     let username = Username::parse(&username)?;
     let password = Password::parse(password, &username)?;
+    // Counted before the insert: "username taken" answers are throttled too.
+    throttle::record(
+        &state.db,
+        &state.throttle,
+        &bucket,
+        state.throttle.signup_max_per_ip,
+        now,
+    )
+    .await?;
     let hash = state.passwords.hash(password).await.map_err(internal)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let user = users::create(&state.db, &id, &username, &hash, crate::server::now_unix())
+    let user = users::create(&state.db, &id, &username, &hash, now)
         .await
         .map_err(|e| match e {
             CreateUserError::UsernameTaken => ApiError::username_taken(),
@@ -32,36 +47,98 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
 }
 
 /// Checks the credentials and issues an access token. 401 `invalid_credentials` for an unknown
-/// user and a wrong password alike, after the same Argon2 work.
+/// user and a wrong password alike, after the same Argon2 work; 429 `too_many_attempts` once the
+/// account or the client address is throttled.
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users;
-    use crate::server::respond::{app_state, db_error, internal, token_response};
+    use crate::server::respond::{app_state, client_ip, db_error, internal, token_response};
+    use crate::server::throttle;
 
     let state = app_state()?;
-    let password = Password::for_login(password)?;
-    let record = match Username::parse(&username) {
-        Ok(name) => users::find_by_username(&state.db, &name)
-            .await
-            .map_err(db_error)?,
-        Err(_) => None,
+    let now = crate::server::now_unix();
+    let ip_bucket = throttle::ip_bucket(client_ip().await);
+    let username = Username::parse(&username).ok();
+    // Unknown names get a bucket too, so a lock says nothing about whether an account exists.
+    let account_bucket = username.as_ref().map(|u| throttle::account_bucket(u.key()));
+    let mut buckets = vec![ip_bucket.as_str()];
+    buckets.extend(account_bucket.as_deref());
+    throttle::ensure_unlocked(&state.db, &buckets, now).await?;
+
+    let user = match (Password::for_login(password), username) {
+        (Ok(password), Some(name)) => {
+            let record = users::find_by_username(&state.db, &name)
+                .await
+                .map_err(db_error)?;
+            let stored = record.as_ref().map(|r| r.password_hash.clone());
+            let ok = state
+                .passwords
+                .verify(password.clone(), stored)
+                .await
+                .map_err(internal)?;
+            match record {
+                Some(user) if ok => {
+                    rehash_if_outdated(&state, &user, password).await;
+                    Some(user)
+                }
+                _ => None,
+            }
+        }
+        (Ok(password), None) => {
+            // Same Argon2 work as for a real account.
+            let _ = state
+                .passwords
+                .verify(password, None)
+                .await
+                .map_err(internal)?;
+            None
+        }
+        (Err(_), _) => None,
     };
-    let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-    let verified = state
-        .passwords
-        .verify(password, stored_hash)
-        .await
-        .map_err(internal)?;
-    match record {
-        Some(user) if verified => {
+
+    match user {
+        Some(user) => {
+            if let Some(bucket) = &account_bucket {
+                throttle::clear(&state.db, bucket).await?;
+            }
             tracing::info!(user_id = %user.id, "login succeeded");
             token_response(&state, &user)
         }
-        _ => {
+        None => {
+            let policy = &state.throttle;
+            throttle::record(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
+            if let Some(bucket) = &account_bucket {
+                throttle::record(&state.db, policy, bucket, policy.login_max_failures, now).await?;
+            }
             tracing::info!("login failed");
             Err(ApiError::invalid_credentials())
         }
+    }
+}
+
+/// Re-hashes a verified password whose stored hash uses other Argon2 parameters than the
+/// configured ones. Best effort: a failure is logged and the login still succeeds.
+#[cfg(feature = "ssr")]
+async fn rehash_if_outdated(
+    state: &crate::server::AppState,
+    user: &crate::server::db::users::UserRecord,
+    password: crate::server::credentials::Password,
+) {
+    if !state.passwords.needs_rehash(&user.password_hash) {
+        return;
+    }
+    match state.passwords.hash(password).await {
+        Ok(hash) => {
+            if let Err(e) =
+                crate::server::db::users::update_password_hash(&state.db, &user.id, &hash).await
+            {
+                tracing::warn!(error = %e, user_id = %user.id, "re-hash not stored");
+            } else {
+                tracing::info!(user_id = %user.id, "password re-hashed with current parameters");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "re-hash failed"),
     }
 }
 

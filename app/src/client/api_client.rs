@@ -3,13 +3,13 @@
 
 use std::future::Future;
 
+use futures::{Sink, Stream};
 use leptos::server_fn::client::browser::BrowserClient;
 use leptos::server_fn::client::Client;
 use leptos::server_fn::error::FromServerFnError;
 use leptos::server_fn::request::browser::BrowserRequest;
 use leptos::server_fn::response::browser::BrowserResponse;
 use leptos::server_fn::Bytes;
-use futures::{Sink, Stream};
 
 use super::token_store;
 
@@ -26,7 +26,8 @@ where
 
     fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
         if let Some(token) = token_store::load() {
-            req.headers().append("Authorization", &format!("Bearer {token}"));
+            req.headers()
+                .append("Authorization", &format!("Bearer {token}"));
         }
         <BrowserClient as Client<E, IS, OS>>::send(req)
     }

@@ -21,7 +21,11 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         if auth.ready() && !auth.is_logged_in() {
             let path = location.pathname.get_untracked();
             let search = location.search.get_untracked();
-            let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+            let here = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
             navigate(
                 &login_url_for(&here),
                 NavigateOptions {

@@ -36,10 +36,18 @@ fn Dashboard() -> impl IntoView {
 
     // A token the server refuses (tampered, expired, signed by another key) ends the session.
     let rejected = move |result: Option<Result<_, ApiError>>| {
-        matches!(result, Some(Err(ApiError { error: ErrorCode::InvalidToken, .. })))
+        matches!(
+            result,
+            Some(Err(ApiError {
+                error: ErrorCode::InvalidToken,
+                ..
+            }))
+        )
     };
     Effect::new(move |_| {
-        if rejected(me.get().map(|r| r.map(|_| ()))) || rejected(account.get().map(|r| r.map(|_| ()))) {
+        if rejected(me.get().map(|r| r.map(|_| ())))
+            || rejected(account.get().map(|r| r.map(|_| ())))
+        {
             auth.logged_out();
             navigate(&login_url_for("/dashboard"), Default::default());
         }

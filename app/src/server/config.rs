@@ -8,11 +8,21 @@ use clap::Args;
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://path.db` or `postgres://...`. Default: `<data dir>/tokengate.db`.
-    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     /// Directory for the SQLite database and generated key material.
-    #[arg(long, env = "TOKENGATE_DATA_DIR", value_name = "TOKENGATE_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        env = "TOKENGATE_DATA_DIR",
+        value_name = "TOKENGATE_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
 
     /// Access-token lifetime in seconds (2 to 86400).
@@ -26,11 +36,21 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
 
     /// `iss` claim written into and required from every access token.
-    #[arg(long, env = "TOKENGATE_JWT_ISSUER", value_name = "TOKENGATE_JWT_ISSUER", default_value = "tokengate")]
+    #[arg(
+        long,
+        env = "TOKENGATE_JWT_ISSUER",
+        value_name = "TOKENGATE_JWT_ISSUER",
+        default_value = "tokengate"
+    )]
     pub jwt_issuer: String,
 
     /// `aud` claim written into and required from every access token.
-    #[arg(long, env = "TOKENGATE_JWT_AUDIENCE", value_name = "TOKENGATE_JWT_AUDIENCE", default_value = "tokengate")]
+    #[arg(
+        long,
+        env = "TOKENGATE_JWT_AUDIENCE",
+        value_name = "TOKENGATE_JWT_AUDIENCE",
+        default_value = "tokengate"
+    )]
     pub jwt_audience: String,
 
     /// Clock-skew leeway in seconds when checking `exp` and `nbf` (0 to 60).
@@ -44,7 +64,11 @@ pub struct Config {
     pub jwt_leeway_secs: u64,
 
     /// An Ed25519 private key (PKCS#8 PEM) to sign with instead of the generated one.
-    #[arg(long, env = "TOKENGATE_JWT_PRIVATE_KEY_FILE", value_name = "TOKENGATE_JWT_PRIVATE_KEY_FILE")]
+    #[arg(
+        long,
+        env = "TOKENGATE_JWT_PRIVATE_KEY_FILE",
+        value_name = "TOKENGATE_JWT_PRIVATE_KEY_FILE"
+    )]
     pub jwt_private_key_file: Option<PathBuf>,
 
     /// Argon2id memory cost in KiB (OWASP: 19456).
@@ -86,6 +110,31 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=60)
     )]
     pub db_acquire_timeout_secs: u64,
+
+    /// Failed logins per account within the window before it is locked.
+    #[arg(long, env = "TOKENGATE_LOGIN_MAX_FAILURES", value_name = "TOKENGATE_LOGIN_MAX_FAILURES", default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub login_max_failures: u32,
+
+    /// Failed logins per client address within the window before it is locked.
+    #[arg(long, env = "TOKENGATE_LOGIN_MAX_FAILURES_PER_IP", value_name = "TOKENGATE_LOGIN_MAX_FAILURES_PER_IP",
+        default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub login_max_failures_per_ip: u32,
+
+    /// Sign-up attempts per client address within the window before it is locked.
+    #[arg(long, env = "TOKENGATE_SIGNUP_MAX_PER_IP", value_name = "TOKENGATE_SIGNUP_MAX_PER_IP", default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub signup_max_per_ip: u32,
+
+    /// The counting window of the throttles, in seconds.
+    #[arg(long, env = "TOKENGATE_LOGIN_WINDOW_SECS", value_name = "TOKENGATE_LOGIN_WINDOW_SECS", default_value_t = 900,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub login_window_secs: u64,
+
+    /// First lock length in seconds; each further failure doubles it, up to the window.
+    #[arg(long, env = "TOKENGATE_LOGIN_LOCKOUT_SECS", value_name = "TOKENGATE_LOGIN_LOCKOUT_SECS", default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub login_lockout_secs: u64,
 }
 
 impl Config {

@@ -128,15 +128,27 @@ mod tests {
 
     #[test]
     fn username_length_bounds_are_enforced() {
-        assert_eq!(Username::parse("ab").unwrap_err().error, ErrorCode::InvalidInput);
+        assert_eq!(
+            Username::parse("ab").unwrap_err().error,
+            ErrorCode::InvalidInput
+        );
         assert!(Username::parse("abc").is_ok());
         assert!(Username::parse(&"a".repeat(32)).is_ok());
-        assert_eq!(Username::parse(&"a".repeat(33)).unwrap_err().error, ErrorCode::InvalidInput);
+        assert_eq!(
+            Username::parse(&"a".repeat(33)).unwrap_err().error,
+            ErrorCode::InvalidInput
+        );
     }
 
     #[test]
     fn username_rejects_confusables_markup_and_sql() {
-        for raw in ["\u{0430}dmin", "<script>", "bob'; --", "a b c", "admin\u{200B}"] {
+        for raw in [
+            "\u{0430}dmin",
+            "<script>",
+            "bob'; --",
+            "a b c",
+            "admin\u{200B}",
+        ] {
             let err = Username::parse(raw).unwrap_err();
             assert_eq!(err.error, ErrorCode::InvalidInput, "{raw:?}");
         }
@@ -156,7 +168,13 @@ mod tests {
     #[test]
     fn common_passwords_are_refused_case_insensitively() {
         let user = Username::parse("alice").unwrap();
-        for common in ["password", "12345678", "Iloveyou1", "QWERTYUIOP", "baseball"] {
+        for common in [
+            "password",
+            "12345678",
+            "Iloveyou1",
+            "QWERTYUIOP",
+            "baseball",
+        ] {
             let err = Password::parse(common.into(), &user).unwrap_err();
             assert_eq!(err.error, ErrorCode::WeakPassword, "{common}");
         }

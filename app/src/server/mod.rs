@@ -3,11 +3,13 @@
 
 pub mod config;
 pub mod credentials;
+pub mod csp;
 pub mod db;
 pub mod guard;
 pub mod passwords;
 pub mod respond;
 pub mod state;
+pub mod throttle;
 pub mod tokens;
 
 pub use state::AppState;

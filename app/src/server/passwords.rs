@@ -58,6 +58,21 @@ impl PasswordHasher {
         }
     }
 
+    /// True when `phc` is not Argon2id v19 with exactly the configured parameters.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
+        let Ok(stored) = Params::try_from(&parsed) else {
+            return true;
+        };
+        parsed.algorithm.as_str() != "argon2id"
+            || parsed.version != Some(Version::V0x13 as u32)
+            || stored.m_cost() != self.params.m_cost()
+            || stored.t_cost() != self.params.t_cost()
+            || stored.p_cost() != self.params.p_cost()
+    }
+
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: Password) -> Result<String, PasswordError> {
         let this = self.clone();
@@ -66,7 +81,11 @@ impl PasswordHasher {
 
     /// Verifies a password against a stored hash, or against the dummy hash when the user is
     /// unknown (`None`), which always fails but costs the same time.
-    pub async fn verify(&self, password: Password, stored: Option<String>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || match stored {
             Some(phc) => this.verify_blocking(password.expose(), &phc),
@@ -94,8 +113,25 @@ mod tests {
         let hasher = PasswordHasher::new(19_456, 2).unwrap();
         let phc = hasher.hash(pw("correct horse battery")).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(hasher.verify(pw("correct horse battery"), Some(phc.clone())).await.unwrap());
-        assert!(!hasher.verify(pw("correct horse batterY"), Some(phc)).await.unwrap());
+        assert!(hasher
+            .verify(pw("correct horse battery"), Some(phc.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(pw("correct horse batterY"), Some(phc))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_with_other_parameters_need_a_rehash() {
+        let old = PasswordHasher::new(8_192, 1).unwrap();
+        let current = PasswordHasher::new(19_456, 2).unwrap();
+        let old_hash = old.hash(pw("correct horse battery")).await.unwrap();
+        let new_hash = current.hash(pw("correct horse battery")).await.unwrap();
+        assert!(current.needs_rehash(&old_hash));
+        assert!(!current.needs_rehash(&new_hash));
+        assert!(current.needs_rehash("not a phc string"));
     }
 
     #[tokio::test]

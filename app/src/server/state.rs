@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use super::config::Config;
 use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
+use super::throttle::ThrottlePolicy;
 use super::tokens::{KeyError, SigningKeys, TokenPolicy};
 
 #[derive(Clone, FromRef)]
@@ -17,6 +18,7 @@ pub struct AppState {
     pub keys: Arc<SigningKeys>,
     pub token_policy: Arc<TokenPolicy>,
     pub passwords: PasswordHasher,
+    pub throttle: Arc<ThrottlePolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +33,14 @@ pub enum StartupError {
 
 impl AppState {
     /// Connects and migrates the database, loads (or creates) the signing keys.
-    pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+    pub async fn build(
+        config: &Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
         let db = Db::connect(config).await?;
         db.migrate().await?;
-        let keys = SigningKeys::load_or_generate(&db, config.jwt_private_key_file.as_deref()).await?;
+        let keys =
+            SigningKeys::load_or_generate(&db, config.jwt_private_key_file.as_deref()).await?;
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
         Ok(Self {
             leptos_options,
@@ -47,6 +53,7 @@ impl AppState {
                 leeway_secs: config.jwt_leeway_secs,
             }),
             passwords,
+            throttle: Arc::new(ThrottlePolicy::from_config(config)),
         })
     }
 }

@@ -10,7 +10,11 @@ async fn malformed_json_is_400_invalid_json(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
 
     let response = server
-        .post_raw("/api/auth/signup", JSON, r#"{"username": "alice", "password": "#)
+        .post_raw(
+            "/api/auth/signup",
+            JSON,
+            r#"{"username": "alice", "password": "#,
+        )
         .await;
 
     assert_error(response, 400, "invalid_json").await;
@@ -30,7 +34,11 @@ async fn json_with_wrong_field_types_is_400_invalid_input(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
 
     let response = server
-        .post_raw("/api/auth/login", JSON, r#"{"username": 42, "password": true}"#)
+        .post_raw(
+            "/api/auth/login",
+            JSON,
+            r#"{"username": 42, "password": true}"#,
+        )
         .await;
 
     assert_error(response, 400, "invalid_input").await;

@@ -1,12 +1,13 @@
 //! A real `tokengate` process per test, on a random port, with its own storage.
 
+mod asserts;
 mod storage;
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Response;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -14,6 +15,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use asserts::{assert_error, assert_invalid_token, header, json_with_status, now_unix};
 pub use storage::{Backend, Storage};
 
 const READY_PREFIX: &str = "tokengate listening on ";
@@ -70,7 +72,14 @@ impl TestServer {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("cannot build the HTTP client");
-        Self { child, storage, address, client, output, readers }
+        Self {
+            child,
+            storage,
+            address,
+            client,
+            output,
+            readers,
+        }
     }
 
     /// Stops the server gracefully (SIGTERM) and returns its storage and everything it printed.
@@ -80,7 +89,10 @@ impl TestServer {
                 .args(["-TERM", &pid.to_string()])
                 .status();
         }
-        if tokio::time::timeout(STOP_TIMEOUT, self.child.wait()).await.is_err() {
+        if tokio::time::timeout(STOP_TIMEOUT, self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
         for reader in self.readers.drain(..) {
@@ -114,22 +126,37 @@ impl TestServer {
         send(request.header(AUTHORIZATION, format!("Bearer {token}"))).await
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
-        let request = self.client.post(self.url(path)).header(CONTENT_TYPE, content_type);
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, content_type);
         send(request.body(body)).await
     }
 
     /// Signs up and returns the whole 201 body.
     pub async fn signed_up(&self, username: &str, password: &str) -> Value {
         let response = self.signup(username, password).await;
-        assert_eq!(response.status().as_u16(), 201, "sign-up of {username} failed");
+        assert_eq!(
+            response.status().as_u16(),
+            201,
+            "sign-up of {username} failed"
+        );
         response.json().await.expect("sign-up body is JSON")
     }
 
     /// Signs up and returns the access token.
     pub async fn token_for(&self, username: &str, password: &str) -> String {
         let body = self.signed_up(username, password).await;
-        body["access_token"].as_str().expect("access_token is a string").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("access_token is a string")
+            .to_owned()
     }
 }
 
@@ -142,47 +169,11 @@ pub async fn run_to_exit(storage: &Storage, env: &[(&str, &str)]) -> std::proces
         .expect("cannot run the tokengate binary")
 }
 
-/// Asserts an API error: exact status and code, a message, JSON, not cacheable.
-pub async fn assert_error(response: Response, status: u16, code: &str) -> Value {
-    let actual = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("error body is readable");
-    assert_eq!(actual, status, "unexpected status; body: {text}");
-    assert_eq!(header(&headers, "content-type"), Some("application/json"));
-    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
-    let body: Value = serde_json::from_str(&text).expect("error body is JSON");
-    assert_eq!(body["error"], code, "body: {body}");
-    let message = body["message"].as_str().expect("message is a string");
-    assert!(!message.is_empty(), "message is empty");
-    body
-}
-
-/// Asserts the 401 `invalid_token` answer, `WWW-Authenticate` challenge included.
-pub async fn assert_invalid_token(response: Response) {
-    let challenge = header(response.headers(), "www-authenticate").map(str::to_owned);
-    assert_error(response, 401, "invalid_token").await;
-    assert_eq!(challenge.as_deref(), Some("Bearer error=\"invalid_token\""));
-}
-
-/// Asserts the status and returns the JSON body.
-pub async fn json_with_status(response: Response, status: u16) -> Value {
-    let actual = response.status().as_u16();
-    let text = response.text().await.expect("body is readable");
-    assert_eq!(actual, status, "unexpected status; body: {text}");
-    serde_json::from_str(&text).expect("body is JSON")
-}
-
-pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-pub fn now_unix() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    now.expect("clock after 1970").as_secs() as i64
-}
-
 async fn send(request: reqwest::RequestBuilder) -> Response {
-    request.send().await.expect("request to the test server failed")
+    request
+        .send()
+        .await
+        .expect("request to the test server failed")
 }
 
 fn command(storage: &Storage, env: &[(&str, &str)]) -> Command {
@@ -191,7 +182,9 @@ fn command(storage: &Storage, env: &[(&str, &str)]) -> Command {
     command.current_dir(storage.dir.path());
     for (name, _) in std::env::vars() {
         let inherited_setting = ["DATABASE_URL", "RUST_LOG"].contains(&name.as_str())
-            || ["TOKENGATE_", "LEPTOS_"].iter().any(|p| name.starts_with(p));
+            || ["TOKENGATE_", "LEPTOS_"]
+                .iter()
+                .any(|p| name.starts_with(p));
         if inherited_setting {
             command.env_remove(name);
         }

@@ -14,7 +14,9 @@ async fn login_with_correct_credentials_returns_200_with_a_token(backend: Backen
     let response = server.login("alice", "correct horse").await;
 
     let body = json_with_status(response, 200).await;
-    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert!(body["access_token"]
+        .as_str()
+        .is_some_and(|t| t.split('.').count() == 3));
     assert_ne!(body["access_token"], signed_up["access_token"]);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
@@ -85,10 +87,17 @@ async fn users_can_still_log_in_after_a_restart(backend: Backend) {
 async fn logout_with_an_empty_body_returns_200_logged_out(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
 
-    let response = server.client.post(server.url("/api/auth/logout")).send().await;
+    let response = server
+        .client
+        .post(server.url("/api/auth/logout"))
+        .send()
+        .await;
 
     let response = response.expect("logout request failed");
-    assert_eq!(json_with_status(response, 200).await, json!({ "logged_out": true }));
+    assert_eq!(
+        json_with_status(response, 200).await,
+        json!({ "logged_out": true })
+    );
 }
 
 /// Status, headers (without the values of `date` and `x-request-id`) and body text.

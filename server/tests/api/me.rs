@@ -23,7 +23,10 @@ async fn post_me_answers_like_get_me(backend: Backend) {
     let token = server.token_for("alice", "correct horse").await;
     let via_get = json_with_status(server.me(&token).await, 200).await;
 
-    let request = server.client.post(server.url("/api/me")).bearer_auth(&token);
+    let request = server
+        .client
+        .post(server.url("/api/me"))
+        .bearer_auth(&token);
     let response = request.send().await.expect("POST /api/me failed");
 
     assert_eq!(json_with_status(response, 200).await, via_get);
@@ -58,7 +61,10 @@ async fn me_with_a_non_bearer_scheme_is_401_invalid_token(backend: Backend) {
     let token = server.token_for("alice", "correct horse").await;
 
     let request = server.client.get(server.url("/api/me"));
-    let response = request.header(AUTHORIZATION, format!("Basic {token}")).send().await;
+    let response = request
+        .header(AUTHORIZATION, format!("Basic {token}"))
+        .send()
+        .await;
 
     assert_invalid_token(response.expect("GET /api/me failed")).await;
 }
@@ -68,15 +74,23 @@ async fn account_returns_the_stored_account_with_its_creation_time(backend: Back
     let signed_up = server.signed_up("alice", "correct horse").await;
     let token = signed_up["access_token"].as_str().expect("token");
 
-    let request = server.client.get(server.url("/api/account")).bearer_auth(token);
+    let request = server
+        .client
+        .get(server.url("/api/account"))
+        .bearer_auth(token);
     let response = request.send().await.expect("GET /api/account failed");
 
     let body = json_with_status(response, 200).await;
     assert_eq!(body["id"], signed_up["user"]["id"]);
     assert_eq!(body["username"], "alice");
     assert_eq!(body["role"], "user");
-    let created_at = body["created_at"].as_i64().expect("created_at is an integer");
-    assert!((created_at - now_unix()).abs() <= 60, "created_at {created_at} is not now");
+    let created_at = body["created_at"]
+        .as_i64()
+        .expect("created_at is an integer");
+    assert!(
+        (created_at - now_unix()).abs() <= 60,
+        "created_at {created_at} is not now"
+    );
 }
 
 async fn account_without_a_token_is_401_invalid_token(backend: Backend) {

@@ -20,7 +20,10 @@ async fn readyz_is_200_ready_when_the_database_answers(backend: Backend) {
 
     let response = server.get("/readyz").await;
 
-    assert_eq!(json_with_status(response, 200).await, json!({ "status": "ready" }));
+    assert_eq!(
+        json_with_status(response, 200).await,
+        json!({ "status": "ready" })
+    );
 }
 
 async fn jwks_publishes_the_ed25519_key_that_signs_tokens(backend: Backend) {
@@ -34,7 +37,10 @@ async fn jwks_publishes_the_ed25519_key_that_signs_tokens(backend: Backend) {
     assert_eq!(keys[0]["kty"], "OKP");
     assert_eq!(keys[0]["crv"], "Ed25519");
     assert_eq!(keys[0]["kid"], segment(&token, 0)["kid"]);
-    assert!(keys[0].get("d").is_none(), "private key material published: {jwks}");
+    assert!(
+        keys[0].get("d").is_none(),
+        "private key material published: {jwks}"
+    );
 }
 
 async fn token_verifies_independently_with_only_the_jwks(backend: Backend) {
@@ -50,7 +56,9 @@ async fn token_verifies_independently_with_only_the_jwks(backend: Backend) {
     validation.set_issuer(&["tokengate"]);
     let verified = jsonwebtoken::decode::<Value>(token, &key, &validation);
 
-    let claims = verified.expect("token verifies with the published key").claims;
+    let claims = verified
+        .expect("token verifies with the published key")
+        .claims;
     assert_eq!(claims["sub"], signed_up["user"]["id"]);
 }
 
@@ -92,12 +100,21 @@ async fn passwords_and_tokens_never_appear_in_the_logs(backend: Backend) {
 
     let (_, output) = server.stop().await;
 
-    assert!(output.contains("tokengate listening on"), "output not captured:\n{output}");
-    assert!(output.contains("DEBUG"), "debug logging is not on:\n{output}");
+    assert!(
+        output.contains("tokengate listening on"),
+        "output not captured:\n{output}"
+    );
+    assert!(
+        output.contains("DEBUG"),
+        "debug logging is not on:\n{output}"
+    );
     assert!(!output.contains(password), "password logged:\n{output}");
     for token in [&signup_token, &login_token] {
         let signature = token.rsplit('.').next().expect("token has a signature");
-        assert!(!output.contains(signature), "access token logged:\n{output}");
+        assert!(
+            !output.contains(signature),
+            "access token logged:\n{output}"
+        );
     }
 }
 
@@ -108,7 +125,10 @@ async fn invalid_setting_stops_startup_naming_the_variable(backend: Backend) {
 
     assert!(!output.status.success(), "started with a bad setting");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("TOKENGATE_ACCESS_TOKEN_TTL_SECS"), "stderr: {stderr}");
+    assert!(
+        stderr.contains("TOKENGATE_ACCESS_TOKEN_TTL_SECS"),
+        "stderr: {stderr}"
+    );
     assert!(!String::from_utf8_lossy(&output.stdout).contains("listening"));
 }
 

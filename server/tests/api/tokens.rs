@@ -11,7 +11,10 @@ use crate::helpers::{assert_invalid_token, json_with_status, Backend, Storage, T
 
 /// The JSON of one of the token's first two segments (0 = header, 1 = claims).
 pub fn segment(token: &str, index: usize) -> Value {
-    let part = token.split('.').nth(index).expect("token has three segments");
+    let part = token
+        .split('.')
+        .nth(index)
+        .expect("token has three segments");
     let bytes = URL_SAFE_NO_PAD.decode(part).expect("segment is base64url");
     serde_json::from_slice(&bytes).expect("segment is JSON")
 }

@@ -3,6 +3,7 @@
 //! Unix seconds (BIGINT) so that one set of SQL runs on both.
 
 pub mod keys;
+pub mod throttle;
 pub mod users;
 
 use std::path::Path;
@@ -103,7 +104,10 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
             path: dir.display().to_string(),
             source,
@@ -116,6 +120,9 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
     matches!(
         err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
     )
 }

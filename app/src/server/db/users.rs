@@ -67,7 +67,10 @@ pub async fn create(
     }
 }
 
-pub async fn find_by_username(db: &Db, username: &Username) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn find_by_username(
+    db: &Db,
+    username: &Username,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query(
         "SELECT id, username, role, password_hash, created_at FROM users WHERE username_key = $1",
     )
@@ -87,4 +90,17 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::E
         .as_ref()
         .map(from_row)
         .transpose()
+}
+
+pub async fn update_password_hash(
+    db: &Db,
+    id: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }

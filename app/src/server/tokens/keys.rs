@@ -117,9 +117,14 @@ impl SigningKeys {
         }
         let mut loaded = Vec::with_capacity(stored.len());
         for key in stored {
-            let signing = SigningKey::from_pkcs8_pem(&key.private_pem)
-                .map_err(|_| KeyError::Corrupt { kid: key.kid.clone() })?;
-            loaded.push(Loaded { kid: key.kid, signing });
+            let signing =
+                SigningKey::from_pkcs8_pem(&key.private_pem).map_err(|_| KeyError::Corrupt {
+                    kid: key.kid.clone(),
+                })?;
+            loaded.push(Loaded {
+                kid: key.kid,
+                signing,
+            });
         }
         Self::from_loaded(loaded).ok_or(KeyError::Corrupt { kid: "?".into() })
     }

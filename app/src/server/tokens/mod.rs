@@ -112,7 +112,8 @@ pub fn verify_access_token(
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
         return Err(TokenError::WrongType);
     }
-    if header.jku.is_some() || header.x5u.is_some() || header.jwk.is_some() || header.x5c.is_some() {
+    if header.jku.is_some() || header.x5u.is_some() || header.jwk.is_some() || header.x5c.is_some()
+    {
         return Err(TokenError::ExternalKeyReference);
     }
     let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;

@@ -36,7 +36,11 @@ fn parts(token: &str) -> (serde_json::Value, serde_json::Value, String) {
     let h = URL_SAFE_NO_PAD.decode(it.next().unwrap()).unwrap();
     let p = URL_SAFE_NO_PAD.decode(it.next().unwrap()).unwrap();
     let s = it.next().unwrap().to_owned();
-    (serde_json::from_slice(&h).unwrap(), serde_json::from_slice(&p).unwrap(), s)
+    (
+        serde_json::from_slice(&h).unwrap(),
+        serde_json::from_slice(&p).unwrap(),
+        s,
+    )
 }
 
 fn rejection(keys: &SigningKeys, token: &str) -> TokenError {
@@ -92,7 +96,10 @@ fn alg_none_and_stripped_signature_are_rejected() {
     let (token, _) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
     let (mut header, payload, _) = parts(&token);
     let stripped = format!("{}.{}.", b64(&header), b64(&payload));
-    assert!(matches!(rejection(&keys, &stripped), TokenError::Invalid(_)));
+    assert!(matches!(
+        rejection(&keys, &stripped),
+        TokenError::Invalid(_)
+    ));
     header["alg"] = json!("none");
     let none = format!("{}.{}.", b64(&header), b64(&payload));
     assert_eq!(rejection(&keys, &none), TokenError::Malformed);
@@ -106,9 +113,12 @@ fn hs256_signed_with_the_public_key_is_rejected() {
     header.typ = Some(ACCESS_TOKEN_TYP.into());
     header.kid = Some(keys.signer().kid.clone());
     let (_, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
-    let forged =
-        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(public_x.as_bytes()))
-            .unwrap();
+    let forged = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_secret(public_x.as_bytes()),
+    )
+    .unwrap();
     assert_eq!(rejection(&keys, &forged), TokenError::AlgorithmNotAllowed);
 }
 
@@ -155,7 +165,9 @@ fn token_within_the_leeway_still_verifies() {
 fn not_yet_valid_token_is_rejected() {
     let keys = SigningKeys::ephemeral();
     let (token, _) = issue_access_token(&keys, &policy(), subject(), now() + 60).unwrap();
-    assert!(matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("ImmatureSignature")));
+    assert!(
+        matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("ImmatureSignature"))
+    );
 }
 
 #[test]
@@ -166,20 +178,35 @@ fn wrong_issuer_or_audience_is_rejected() {
         ..policy()
     };
     let (token, _) = issue_access_token(&keys, &other, subject(), now()).unwrap();
-    assert!(matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("InvalidIssuer")));
+    assert!(
+        matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("InvalidIssuer"))
+    );
     let other = TokenPolicy {
         audience: "another-api".into(),
         ..policy()
     };
     let (token, _) = issue_access_token(&keys, &other, subject(), now()).unwrap();
-    assert!(matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("InvalidAudience")));
+    assert!(
+        matches!(rejection(&keys, &token), TokenError::Invalid(k) if k.contains("InvalidAudience"))
+    );
 }
 
 #[test]
 fn garbage_is_rejected_without_panicking() {
     let keys = SigningKeys::ephemeral();
-    for garbage in ["", "abc", "a.b.c", "....", "eyJ.eyJ.sig", "\u{fffd}.\u{0}.x", "%%%.%%%.%%%"] {
-        assert!(verify_access_token(&keys, &policy(), garbage).is_err(), "{garbage:?}");
+    for garbage in [
+        "",
+        "abc",
+        "a.b.c",
+        "....",
+        "eyJ.eyJ.sig",
+        "\u{fffd}.\u{0}.x",
+        "%%%.%%%.%%%",
+    ] {
+        assert!(
+            verify_access_token(&keys, &policy(), garbage).is_err(),
+            "{garbage:?}"
+        );
     }
 }
 

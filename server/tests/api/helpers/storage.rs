@@ -9,10 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tempfile::TempDir;
 
-const PG_HOST: &str = "127.0.0.1";
-const PG_PORT: &str = "5432";
-const PG_USER: &str = "postgres";
-const PG_ADMIN_DB: &str = "test";
+/// The PostgreSQL database the tests connect to in order to create and drop their own.
+const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -44,9 +42,16 @@ impl Storage {
 
     /// `DATABASE_URL` for the server, or `None` for the SQLite default in the data directory.
     pub fn database_url(&self) -> Option<String> {
-        self.database
-            .as_ref()
-            .map(|name| format!("postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"))
+        let name = self.database.as_ref()?;
+        let admin = admin_url();
+        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        Some(format!("{server}/{name}{query}"))
     }
 }
 
@@ -60,9 +65,17 @@ impl Drop for Storage {
     }
 }
 
+/// `TOKENGATE_TEST_PG_URL`, or PostgreSQL on 127.0.0.1:5432 as user `postgres`, database `test`.
+fn admin_url() -> String {
+    std::env::var("TOKENGATE_TEST_PG_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_ADMIN_URL.to_owned())
+}
+
 fn psql(sql: &str) -> Result<(), String> {
     let output = Command::new("psql")
-        .args(["-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", PG_ADMIN_DB])
+        .arg(admin_url())
         .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         .output()
         .map_err(|e| format!("cannot run psql: {e}"))?;

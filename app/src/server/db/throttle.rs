@@ -1,0 +1,66 @@
+//! The `login_throttle` table. Each update is one atomic statement (an upsert with `RETURNING`),
+//! so concurrent failures on several instances are all counted.
+
+use sqlx::Row;
+
+use super::Db;
+
+/// Seconds a bucket stays locked, or `None`.
+pub async fn locked_for(db: &Db, bucket: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT locked_until FROM login_throttle WHERE bucket = $1")
+        .bind(bucket)
+        .fetch_optional(&db.pool)
+        .await?;
+    let locked_until: i64 = match row {
+        Some(row) => row.try_get("locked_until")?,
+        None => 0,
+    };
+    Ok((locked_until > now).then_some(locked_until - now))
+}
+
+/// Counts one event in `bucket` (restarting the count when the window has passed) and returns
+/// the count within the current window.
+pub async fn count_event(
+    db: &Db,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO login_throttle (bucket, failures, window_start, locked_until)
+         VALUES ($1, 1, $2, 0)
+         ON CONFLICT (bucket) DO UPDATE SET
+             failures = CASE WHEN login_throttle.window_start <= $3 THEN 1
+                             ELSE login_throttle.failures + 1 END,
+             window_start = CASE WHEN login_throttle.window_start <= $3 THEN $2
+                                 ELSE login_throttle.window_start END
+         RETURNING failures",
+    )
+    .bind(bucket)
+    .bind(now)
+    .bind(now - window_secs)
+    .fetch_one(&db.pool)
+    .await?;
+    row.try_get("failures")
+}
+
+/// Locks `bucket` until `until` (never shortening an existing lock).
+pub async fn lock_until(db: &Db, bucket: &str, until: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE login_throttle SET locked_until = $2 WHERE bucket = $1 AND locked_until < $2",
+    )
+    .bind(bucket)
+    .bind(until)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a bucket (after a successful login).
+pub async fn clear(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_throttle WHERE bucket = $1")
+        .bind(bucket)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Brute-force throttling of login and sign-up, stored in the database so that every instance
+//! sees the same counters.
+//!
+//! - Per account: after `login_max_failures` failed logins within `login_window_secs`, the account
+//!   answers 429 for `login_lockout_secs`, doubling with each further failure, capped at the window.
+//!   Unknown usernames are counted exactly like real ones, so a lock reveals nothing.
+//! - Per client address: `ip_max_failures` failed logins, or `signup_max_per_ip` sign-ups, within the
+//!   window lock that address the same way.
+//!
+//! Trade-off: an attacker can keep one account locked by failing a login every lock period, but
+//! never for longer than each lock (at most the window) after they stop, and a successful login
+//! clears the account's count. The per-address limit slows distributed guessing from one host.
+
+use std::net::IpAddr;
+
+use super::config::Config;
+use super::db::{throttle as store, Db};
+use crate::error::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone)]
+pub struct ThrottlePolicy {
+    pub login_max_failures: i64,
+    pub ip_max_failures: i64,
+    pub signup_max_per_ip: i64,
+    pub window_secs: i64,
+    pub lockout_secs: i64,
+}
+
+impl ThrottlePolicy {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            login_max_failures: config.login_max_failures.into(),
+            ip_max_failures: config.login_max_failures_per_ip.into(),
+            signup_max_per_ip: config.signup_max_per_ip.into(),
+            window_secs: config.login_window_secs as i64,
+            lockout_secs: config.login_lockout_secs as i64,
+        }
+    }
+
+    /// Lock length after `count` events with a limit of `max`: base, doubling, capped.
+    pub fn lock_secs(&self, count: i64, max: i64) -> i64 {
+        let doublings = (count - max).clamp(0, 20) as u32;
+        (self.lockout_secs.saturating_mul(1_i64 << doublings))
+            .min(self.window_secs.max(self.lockout_secs))
+    }
+}
+
+pub fn account_bucket(username_key: &str) -> String {
+    format!("login-user:{username_key}")
+}
+
+pub fn ip_bucket(ip: IpAddr) -> String {
+    format!("login-ip:{ip}")
+}
+
+pub fn signup_bucket(ip: IpAddr) -> String {
+    format!("signup-ip:{ip}")
+}
+
+/// A 429 carrying how long to wait; the API boundary turns it into `Retry-After`.
+pub fn too_many_attempts(retry_after: i64) -> ApiError {
+    ApiError::new(
+        ErrorCode::TooManyAttempts,
+        format!("Too many attempts. Try again in {retry_after} seconds."),
+    )
+    .with_retry_after(retry_after)
+}
+
+/// Refuses with 429 when any of `buckets` is locked.
+pub async fn ensure_unlocked(db: &Db, buckets: &[&str], now: i64) -> Result<(), ApiError> {
+    for bucket in buckets {
+        if let Some(wait) = store::locked_for(db, bucket, now)
+            .await
+            .map_err(super::respond::db_error)?
+        {
+            return Err(too_many_attempts(wait));
+        }
+    }
+    Ok(())
+}
+
+/// Counts an event in `bucket`; locks it once the count reaches `max`.
+pub async fn record(
+    db: &Db,
+    policy: &ThrottlePolicy,
+    bucket: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let count = store::count_event(db, bucket, now, policy.window_secs)
+        .await
+        .map_err(super::respond::db_error)?;
+    if count >= max {
+        let until = now + policy.lock_secs(count, max);
+        store::lock_until(db, bucket, until)
+            .await
+            .map_err(super::respond::db_error)?;
+    }
+    Ok(())
+}
+
+pub async fn clear(db: &Db, bucket: &str) -> Result<(), ApiError> {
+    store::clear(db, bucket)
+        .await
+        .map_err(super::respond::db_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_doubles_per_failure_and_is_capped_by_the_window() {
+        let policy = ThrottlePolicy {
+            login_max_failures: 5,
+            ip_max_failures: 50,
+            signup_max_per_ip: 20,
+            window_secs: 900,
+            lockout_secs: 30,
+        };
+        assert_eq!(policy.lock_secs(5, 5), 30);
+        assert_eq!(policy.lock_secs(6, 5), 60);
+        assert_eq!(policy.lock_secs(7, 5), 120);
+        assert_eq!(policy.lock_secs(10, 5), 900);
+        assert_eq!(policy.lock_secs(500, 5), 900);
+    }
+}
