@@ -57,6 +57,9 @@ export default defineConfig({
           // Cheap hashing: the suite creates many accounts on a small machine.
           TOKENGATE_ARGON2_MEMORY_KIB: "8192",
           TOKENGATE_ARGON2_ITERATIONS: "1",
+          // Every test talks from 127.0.0.1: lift the per-address throttles (per-account stays).
+          TOKENGATE_SIGNUP_MAX_PER_IP: "1000",
+          TOKENGATE_LOGIN_MAX_FAILURES_PER_IP: "1000",
           RUST_LOG: "warn",
         },
       },

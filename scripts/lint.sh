@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 export LEPTOS_OUTPUT_NAME=tokengate
 cargo fmt --all -- --check
-cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p app -p tokengate --features app/ssr --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

@@ -26,7 +26,7 @@ step "unit tests"
 cargo test -p app --features ssr --lib
 
 step "HTTP integration tests (SQLite and PostgreSQL)"
-cargo test -p server
+cargo test -p tokengate
 
 step "end-to-end tests (Playwright + Chromium)"
 (cd end2end && npx playwright test)
