@@ -50,6 +50,12 @@ export async function submitCredentials(
   await page.getByRole("button", { name: button, exact: true }).click();
 }
 
+/** Stores `token` in localStorage the way the app does (JSON-encoded), from the home page. */
+export async function storeToken(page: Page, token: string): Promise<void> {
+  await gotoHydrated(page, "/");
+  await page.evaluate(([key, value]) => localStorage.setItem(key, JSON.stringify(value)), [TOKEN_KEY, token]);
+}
+
 /** The raw localStorage value of the token key (`null` when absent). */
 export async function storedToken(page: Page): Promise<string | null> {
   return page.evaluate((key) => window.localStorage.getItem(key), TOKEN_KEY);

@@ -133,3 +133,6 @@ pub fn verify_access_token(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proptests;
