@@ -17,7 +17,10 @@ export function uniqueUsername(prefix = "u"): string {
  * attached. Interacting before that submits the plain HTML form (the no-JS fallback).
  */
 export async function waitForHydration(page: Page): Promise<void> {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await expect(
+    page.locator("html"),
+    "the page never hydrated: was the server built by `cargo leptos build` (its WASM under target/site/pkg)?",
+  ).toHaveAttribute("data-hydrated", "true");
 }
 
 /** `page.goto(url)`, then wait for hydration. */
@@ -59,10 +62,4 @@ export async function storeToken(page: Page, token: string): Promise<void> {
 /** The raw localStorage value of the token key (`null` when absent). */
 export async function storedToken(page: Page): Promise<string | null> {
   return page.evaluate((key) => window.localStorage.getItem(key), TOKEN_KEY);
-}
-
-/** Path + query of the page's current URL, e.g. `/login?next=/dashboard`. */
-export function pathAndQuery(page: Page): string {
-  const url = new URL(page.url());
-  return url.pathname + url.search;
 }

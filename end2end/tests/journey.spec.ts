@@ -16,7 +16,7 @@ test("sign up, see the dashboard, survive a reload, log out and log back in", as
   await gotoHydrated(page, "/");
   await page.getByRole("main").getByRole("link", { name: "Sign up" }).click();
   await expect(page).toHaveURL("/signup");
-  await waitForHydration(page);
+  await waitForHydration(page); // a no-op after a client-side navigation, needed after a full load
   await submitCredentials(page, "Sign up", username);
 
   // The dashboard: greeting from /api/me, account from /api/account, decoded token.

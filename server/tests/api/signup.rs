@@ -1,5 +1,7 @@
 //! `POST /api/auth/signup`.
 
+use serde_json::json;
+
 use crate::helpers::{assert_error, header, json_with_status, Backend, TestServer};
 
 async fn signup_returns_201_with_a_bearer_token_and_the_user(backend: Backend) {
@@ -120,6 +122,34 @@ async fn rejected_signup_does_not_create_the_account(backend: Backend) {
     json_with_status(response, 201).await;
 }
 
+async fn concurrent_signups_of_one_name_create_exactly_one_account(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    let attempts: Vec<_> = (0..8)
+        .map(|i| {
+            let username = if i % 2 == 0 { "racer" } else { "RACER" };
+            let body = json!({ "username": username, "password": format!("correct horse {i}") });
+            let request = server
+                .client
+                .post(server.url("/api/auth/signup"))
+                .json(&body);
+            tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(
+            attempt
+                .await
+                .expect("task")
+                .expect("sign-up request failed"),
+        );
+    }
+
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+}
+
 on_both_backends!(
     signup_returns_201_with_a_bearer_token_and_the_user,
     signup_trims_and_nfkc_normalises_the_username,
@@ -130,4 +160,5 @@ on_both_backends!(
     signup_with_a_257_character_password_is_422_weak_password,
     signup_with_the_username_as_password_is_422_weak_password,
     rejected_signup_does_not_create_the_account,
+    concurrent_signups_of_one_name_create_exactly_one_account,
 );
