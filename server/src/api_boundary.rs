@@ -15,9 +15,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Largest error body re-read from a server function.
 const MAX_ERROR_BYTES: usize = 64 * 1024;
 
-pub async fn api_boundary(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/api/") {
+pub async fn api_boundary(mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !(path.starts_with("/api/") || path == "/api") {
         return next.run(req).await;
+    }
+    // Server functions only know GET; hyper drops the body of the answer to a HEAD itself.
+    if req.method() == Method::HEAD {
+        *req.method_mut() = Method::GET;
     }
     let req = match check_request(req).await {
         Ok(req) => req,

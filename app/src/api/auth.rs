@@ -65,6 +65,16 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let mut buckets = vec![ip_bucket.as_str()];
     buckets.extend(account_bucket.as_deref());
     throttle::ensure_unlocked(&state.db, &buckets, now).await?;
+    if let Some(bucket) = &account_bucket {
+        throttle::admit(
+            &state.db,
+            &state.throttle,
+            bucket,
+            state.throttle.login_max_failures,
+            now,
+        )
+        .await?;
+    }
 
     let user = match (Password::for_login(password), username) {
         (Ok(password), Some(name)) => {
@@ -108,9 +118,6 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
         None => {
             let policy = &state.throttle;
             throttle::record(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
-            if let Some(bucket) = &account_bucket {
-                throttle::record(&state.db, policy, bucket, policy.login_max_failures, now).await?;
-            }
             tracing::info!("login failed");
             Err(ApiError::invalid_credentials())
         }

@@ -1,8 +1,10 @@
 //! Brute-force throttling of login and sign-up, stored in the database so that every instance
 //! sees the same counters.
 //!
-//! - Per account: after `login_max_failures` failed logins within `login_window_secs`, the account
-//!   answers 429 for `login_lockout_secs`, doubling with each further failure, capped at the window.
+//! - Per account: every login attempt is counted before the password is checked (a success clears
+//!   the count), so parallel guesses cannot overtake the limit. The attempt that reaches
+//!   `login_max_failures` within `login_window_secs` locks the account for `login_lockout_secs`; each
+//!   later attempt after a lock ends locks it again for twice as long, capped at the window.
 //!   Unknown usernames are counted exactly like real ones, so a lock reveals nothing.
 //! - Per client address: `ip_max_failures` failed logins, or `signup_max_per_ip` sign-ups, within the
 //!   window lock that address the same way.
@@ -79,7 +81,35 @@ pub async fn ensure_unlocked(db: &Db, buckets: &[&str], now: i64) -> Result<(), 
     Ok(())
 }
 
-/// Counts an event in `bucket`; locks it once the count reaches `max`.
+/// Admits one attempt in `bucket`, counting it before the caller does any work, so concurrent
+/// attempts cannot slip past the limit: the attempt that reaches `max` (and, after each lock,
+/// the next one) atomically takes a lock of `lock_secs` and proceeds; any attempt that finds a lock
+/// gets 429. A successful login then `clear`s the bucket.
+pub async fn admit(
+    db: &Db,
+    policy: &ThrottlePolicy,
+    bucket: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    ensure_unlocked(db, &[bucket], now).await?;
+    let count = store::count_event(db, bucket, now, policy.window_secs)
+        .await
+        .map_err(super::respond::db_error)?;
+    if count >= max {
+        let until = now + policy.lock_secs(count, max);
+        let claimed = store::claim(db, bucket, now, until)
+            .await
+            .map_err(super::respond::db_error)?;
+        if !claimed {
+            ensure_unlocked(db, &[bucket], now).await?;
+            return Err(too_many_attempts(1));
+        }
+    }
+    Ok(())
+}
+
+/// Counts an event in `bucket` after the fact; locks it once the count reaches `max`.
 pub async fn record(
     db: &Db,
     policy: &ThrottlePolicy,

@@ -24,7 +24,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct TestServer {
     child: Child,
-    pub storage: Storage,
+    storage: Storage,
     pub address: String,
     pub client: reqwest::Client,
     output: Arc<Mutex<String>>,

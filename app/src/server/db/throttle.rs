@@ -56,6 +56,20 @@ pub async fn lock_until(db: &Db, bucket: &str, until: i64) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// Atomically takes the one attempt allowed while a bucket is over its limit: sets the lock to
+/// `until` only if no lock is running. True if this caller got it; concurrent callers get false.
+pub async fn claim(db: &Db, bucket: &str, now: i64, until: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE login_throttle SET locked_until = $3 WHERE bucket = $1 AND locked_until <= $2",
+    )
+    .bind(bucket)
+    .bind(now)
+    .bind(until)
+    .execute(&db.pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Forgets a bucket (after a successful login).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE bucket = $1")
