@@ -15,8 +15,8 @@ use sqlx::{AnyPool, Executor};
 
 use super::config::Config;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+/// One portable set of migrations for both backends (plain types, `$n` parameters).
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -79,12 +79,9 @@ impl Db {
         Ok(Self { pool, backend })
     }
 
-    /// Applies the migrations of this backend (idempotent).
+    /// Applies the migrations (idempotent).
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+        MIGRATIONS.run(&self.pool).await?;
         Ok(())
     }
 
