@@ -86,10 +86,6 @@ test("after a refused token the user lands on /login?next=/dashboard and logging
   page,
   request,
 }) => {
-  test.fail(
-    true,
-    "Product bug: the page guard redirects a second time from the login page, giving /login?next=/login%3Fnext%3D/dashboard",
-  );
   const username = uniqueUsername();
   const token = await signupViaApi(request, username);
 

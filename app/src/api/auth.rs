@@ -25,7 +25,7 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     let username = Username::parse(&username)?;
     let password = Password::parse(password, &username)?;
     // Counted before the insert: "username taken" answers are throttled too.
-    throttle::record(
+    throttle::admit(
         &state.db,
         &state.throttle,
         &bucket,
@@ -65,6 +65,10 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let mut buckets = vec![ip_bucket.as_str()];
     buckets.extend(account_bucket.as_deref());
     throttle::ensure_unlocked(&state.db, &buckets, now).await?;
+    let policy = &state.throttle;
+    // Both counts are taken before the password is checked, so parallel guesses cannot overtake
+    // the limits; a success takes them back.
+    throttle::admit(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
     if let Some(bucket) = &account_bucket {
         throttle::admit(
             &state.db,
@@ -109,6 +113,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
 
     match user {
         Some(user) => {
+            throttle::forgive(&state.db, &ip_bucket).await?;
             if let Some(bucket) = &account_bucket {
                 throttle::clear(&state.db, bucket).await?;
             }
@@ -116,8 +121,6 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
             token_response(&state, &user)
         }
         None => {
-            let policy = &state.throttle;
-            throttle::record(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
             tracing::info!("login failed");
             Err(ApiError::invalid_credentials())
         }

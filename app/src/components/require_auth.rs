@@ -12,19 +12,24 @@ use crate::auth_context::use_auth;
 use crate::next_path::login_url_for;
 
 #[component]
-pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
+pub fn RequireAuth(
+    /// The path of the page being protected (where to come back after logging in).
+    path: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
     let auth = use_auth();
     let location = use_location();
     let navigate = use_navigate();
 
     Effect::new(move |_| {
         if auth.ready() && !auth.is_logged_in() {
-            let path = location.pathname.get_untracked();
-            let search = location.search.get_untracked();
-            let here = if search.is_empty() {
-                path
-            } else {
-                format!("{path}?{search}")
+            // After a logout the app may already be navigating elsewhere: that navigation wins.
+            if location.pathname.get_untracked() != path {
+                return;
+            }
+            let here = match location.search.get_untracked() {
+                search if search.is_empty() => path.to_owned(),
+                search => format!("{path}?{search}"),
             };
             navigate(
                 &login_url_for(&here),

@@ -1,20 +1,18 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::account::{account, me};
 use crate::auth_context::use_auth;
 use crate::components::require_auth::RequireAuth;
 use crate::components::token_inspector::TokenInspector;
 use crate::error::{ApiError, ErrorCode};
-use crate::next_path::login_url_for;
 use crate::time_fmt::utc_datetime;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard · Tokengate" />
-        <RequireAuth>
+        <RequireAuth path="/dashboard">
             <Dashboard />
         </RequireAuth>
     }
@@ -23,7 +21,6 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     // Protected data is fetched only in the browser, where the token is (never during SSR).
     let me = LocalResource::new(move || {
         let _ = auth.token();
@@ -34,7 +31,8 @@ fn Dashboard() -> impl IntoView {
         account()
     });
 
-    // A token the server refuses (tampered, expired, signed by another key) ends the session.
+    // A token the server refuses (tampered, expired, signed by another key) ends the session;
+    // the page guard then sends the user to log in again.
     let rejected = move |result: Option<Result<_, ApiError>>| {
         matches!(
             result,
@@ -49,7 +47,6 @@ fn Dashboard() -> impl IntoView {
             || rejected(account.get().map(|r| r.map(|_| ())))
         {
             auth.logged_out();
-            navigate(&login_url_for("/dashboard"), Default::default());
         }
     });
 

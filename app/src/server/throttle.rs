@@ -109,24 +109,11 @@ pub async fn admit(
     Ok(())
 }
 
-/// Counts an event in `bucket` after the fact; locks it once the count reaches `max`.
-pub async fn record(
-    db: &Db,
-    policy: &ThrottlePolicy,
-    bucket: &str,
-    max: i64,
-    now: i64,
-) -> Result<(), ApiError> {
-    let count = store::count_event(db, bucket, now, policy.window_secs)
+/// Takes back one counted attempt (a success from a shared address).
+pub async fn forgive(db: &Db, bucket: &str) -> Result<(), ApiError> {
+    store::forgive(db, bucket)
         .await
-        .map_err(super::respond::db_error)?;
-    if count >= max {
-        let until = now + policy.lock_secs(count, max);
-        store::lock_until(db, bucket, until)
-            .await
-            .map_err(super::respond::db_error)?;
-    }
-    Ok(())
+        .map_err(super::respond::db_error)
 }
 
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), ApiError> {

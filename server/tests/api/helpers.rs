@@ -102,6 +102,29 @@ impl TestServer {
         (self.storage, output)
     }
 
+    /// The data directory and database this server runs on.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Runs `sql` on this server's database with the sqlite3 or psql CLI; returns its output.
+    pub fn sql(&self, sql: &str) -> String {
+        let (program, mut args) = match self.storage.database_url() {
+            Some(url) => ("psql", vec![url, "-At".into(), "-c".into()]),
+            None => {
+                let file = self.storage.dir.path().join("tokengate.db");
+                let args = ["-cmd", ".timeout 5000", &file.display().to_string()];
+                ("sqlite3", args.map(String::from).to_vec())
+            }
+        };
+        args.push(sql.to_owned());
+        let output = std::process::Command::new(program).args(&args).output();
+        let output = output.expect("cannot run the database CLI");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "`{sql}` failed: {stderr}");
+        String::from_utf8(output.stdout).expect("CLI output is UTF-8")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

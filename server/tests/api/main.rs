@@ -25,10 +25,12 @@ macro_rules! on_both_backends {
     };
 }
 
+mod attacks;
 mod errors;
 mod helpers;
 mod login;
 mod me;
 mod ops;
 mod signup;
+mod throttle;
 mod tokens;

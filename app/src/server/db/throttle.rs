@@ -70,6 +70,17 @@ pub async fn claim(db: &Db, bucket: &str, now: i64, until: i64) -> Result<bool, 
     Ok(result.rows_affected() == 1)
 }
 
+/// Un-counts one event (never below zero).
+pub async fn forgive(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE login_throttle SET failures = failures - 1 WHERE bucket = $1 AND failures > 0",
+    )
+    .bind(bucket)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Forgets a bucket (after a successful login).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE bucket = $1")
