@@ -17,6 +17,8 @@ pub enum ErrorCode {
     UsernameTaken,
     InvalidCredentials,
     InvalidToken,
+    InvalidRefreshToken,
+    RefreshTokenReused,
     NotFound,
     MethodNotAllowed,
     UnsupportedMediaType,
@@ -36,7 +38,10 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::InvalidInput | Self::InvalidJson => 400,
-            Self::InvalidCredentials | Self::InvalidToken => 401,
+            Self::InvalidCredentials
+            | Self::InvalidToken
+            | Self::InvalidRefreshToken
+            | Self::RefreshTokenReused => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::UsernameTaken => 409,

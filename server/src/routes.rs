@@ -2,15 +2,18 @@
 
 use std::time::Duration;
 
-use app::api::CurrentUser;
+use app::api::sessions::end_session_of;
+use app::api::{CurrentUser, SessionsEnded};
 use app::error::{ApiError, ErrorCode};
+use app::server::guard::ensure_live;
 use app::server::guard::AuthUser;
 use app::server::state::AppState;
 use app::{shell, App};
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{middleware, Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
@@ -31,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         // `GET /api/me` is the server function; POST answers the same for API clients.
         .route("/api/me", post(me_post))
+        .route("/api/auth/sessions/{id}", delete(delete_session))
         // Forms posted before the WASM has loaded (or with JavaScript off) land here: the
         // credentials stay in the body and are dropped; the page explains that JS is needed.
         .route("/login", post(|| async { Redirect::to("/login?js=required") }))
@@ -103,6 +107,15 @@ async fn me_post(AuthUser(claims): AuthUser) -> Json<CurrentUser> {
         username: claims.username,
         role: claims.role,
     })
+}
+
+async fn delete_session(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    ensure_live(&state, &claims).await?;
+    end_session_of(&state, &claims.sub, &id).await.map(Json)
 }
 
 async fn api_not_found() -> ApiError {

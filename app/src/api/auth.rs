@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{LoggedOut, TokenResponse};
+use super::{LoggedOut, SessionsEnded, TokenResponse};
 use crate::client::ApiClient;
 use crate::error::ApiError;
 
@@ -14,7 +14,7 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
     use crate::server::respond::{
-        app_state, client_ip, db_error, internal, set_status, token_response,
+        app_state, client_ip, db_error, internal, set_status, start_session,
     };
     use crate::server::throttle;
 
@@ -43,7 +43,7 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
         })?;
     tracing::info!(user_id = %user.id, "account created");
     set_status(axum::http::StatusCode::CREATED);
-    token_response(&state, &user)
+    start_session(&state, &user).await
 }
 
 /// Checks the credentials and issues an access token. 401 `invalid_credentials` for an unknown
@@ -53,7 +53,7 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users;
-    use crate::server::respond::{app_state, client_ip, db_error, internal, token_response};
+    use crate::server::respond::{app_state, client_ip, db_error, internal, start_session};
     use crate::server::throttle;
 
     let state = app_state()?;
@@ -118,7 +118,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
                 throttle::clear(&state.db, bucket).await?;
             }
             tracing::info!(user_id = %user.id, "login succeeded");
-            token_response(&state, &user)
+            start_session(&state, &user).await
         }
         None => {
             tracing::info!("login failed");
@@ -152,9 +152,106 @@ async fn rehash_if_outdated(
     }
 }
 
-/// Ends the session on this device. Access tokens are stateless: the client drops its token,
-/// which stays cryptographically valid until its `exp` (at most the configured lifetime).
+/// Ends the session on this device: its refresh family is revoked (found from the refresh cookie,
+/// or from the access token's `sid`) and the cookie is cleared. Idempotent; never fails for a
+/// missing or stale session. An access token already handed out keeps verifying on stateless
+/// endpoints until its `exp` (at most the access-token lifetime); sensitive endpoints refuse it
+/// at once.
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json, client = ApiClient)]
 pub async fn logout() -> Result<LoggedOut, ApiError> {
+    use crate::server::db::sessions as store;
+    use crate::server::respond::{app_state, clear_refresh_cookie, db_error, refresh_cookie};
+
+    let state = app_state()?;
+    let now = crate::server::now_unix();
+    let mut family_id = None;
+    if let Some(token) = refresh_cookie().await {
+        let hash = crate::server::sessions::hash_token(&token);
+        family_id = store::find_token(&state.db, &hash)
+            .await
+            .map_err(db_error)?
+            .map(|t| t.family_id);
+    }
+    if family_id.is_none() {
+        family_id = crate::server::guard::require_user()
+            .await
+            .ok()
+            .map(|c| c.sid);
+    }
+    if let Some(id) = family_id {
+        store::revoke_family(&state.db, &id, "logout", now)
+            .await
+            .map_err(db_error)?;
+    }
+    clear_refresh_cookie().await;
     Ok(LoggedOut { logged_out: true })
+}
+
+/// Exchanges the refresh cookie for a new access token and a new refresh cookie (rotation).
+/// 401 `invalid_refresh_token` when missing, unknown or ended; 401 `refresh_token_reused` when a
+/// retired token comes back after the grace window (the whole session is then revoked).
+#[server(prefix = "/api", endpoint = "auth/refresh", input = Json, client = ApiClient)]
+pub async fn refresh() -> Result<TokenResponse, ApiError> {
+    use crate::error::ErrorCode;
+    use crate::server::db::users;
+    use crate::server::respond::{
+        app_state, clear_refresh_cookie, db_error, refresh_cookie, set_refresh_cookie,
+        token_response,
+    };
+    use crate::server::sessions::{self, RefreshError};
+
+    let state = app_state()?;
+    let now = crate::server::now_unix();
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidRefreshToken,
+            "Your session has ended. Please log in again.",
+        )
+    };
+    let Some(presented) = refresh_cookie().await else {
+        return Err(invalid());
+    };
+    let outcome = sessions::refresh(&state.db, &state.sessions, &presented, now).await;
+    let (family, token) = match outcome {
+        Ok(ok) => ok,
+        Err(RefreshError::Db(e)) => return Err(db_error(e)),
+        Err(RefreshError::Reused) => {
+            clear_refresh_cookie().await;
+            return Err(ApiError::new(
+                ErrorCode::RefreshTokenReused,
+                "This session was ended because an old refresh token was used again. Please log in again.",
+            ));
+        }
+        Err(RefreshError::Unknown | RefreshError::Ended) => {
+            clear_refresh_cookie().await;
+            return Err(invalid());
+        }
+    };
+    let user = users::find_by_id(&state.db, &family.user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(invalid)?;
+    set_refresh_cookie(&token, family.expires_at - now).await;
+    token_response(&state, &user, &family.id)
+}
+
+/// Ends every session of the caller, this one included. Needs a live session.
+#[server(prefix = "/api", endpoint = "auth/logout-all", input = Json, client = ApiClient)]
+pub async fn logout_all() -> Result<SessionsEnded, ApiError> {
+    use crate::server::db::sessions as store;
+    use crate::server::respond::{app_state, clear_refresh_cookie, db_error};
+
+    let claims = crate::server::guard::require_live_session().await?;
+    let state = app_state()?;
+    let ended = store::revoke_user_families(
+        &state.db,
+        &claims.sub,
+        None,
+        "logout_all",
+        crate::server::now_unix(),
+    )
+    .await
+    .map_err(db_error)?;
+    clear_refresh_cookie().await;
+    Ok(SessionsEnded { ended })
 }

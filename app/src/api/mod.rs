@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod sessions;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,4 +45,20 @@ pub struct AccountDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedOut {
     pub logged_out: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
+/// One active session of the caller, for the sessions list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub user_agent: String,
+    /// True for the session of the token making the request.
+    pub current: bool,
 }

@@ -135,6 +135,22 @@ pub struct Config {
     #[arg(long, env = "TOKENGATE_LOGIN_LOCKOUT_SECS", value_name = "TOKENGATE_LOGIN_LOCKOUT_SECS", default_value_t = 30,
         value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub login_lockout_secs: u64,
+
+    /// A session ends after this many seconds without a refresh (default 7 days).
+    #[arg(long, env = "TOKENGATE_REFRESH_IDLE_SECS", value_name = "TOKENGATE_REFRESH_IDLE_SECS", default_value_t = 604_800,
+        value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub refresh_idle_secs: u64,
+
+    /// A session ends this many seconds after login whatever happens (default 30 days).
+    #[arg(long, env = "TOKENGATE_REFRESH_ABSOLUTE_SECS", value_name = "TOKENGATE_REFRESH_ABSOLUTE_SECS",
+        default_value_t = 2_592_000, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub refresh_absolute_secs: u64,
+
+    /// A retired refresh token presented again within this many seconds gets the current one
+    /// (two tabs, a lost answer); later, it revokes the session.
+    #[arg(long, env = "TOKENGATE_REFRESH_REUSE_GRACE_SECS", value_name = "TOKENGATE_REFRESH_REUSE_GRACE_SECS",
+        default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub refresh_reuse_grace_secs: u64,
 }
 
 impl Config {

@@ -37,6 +37,32 @@ pub async fn require_user() -> Result<AccessClaims, ApiError> {
     authenticate(&state, &headers)
 }
 
+/// For sensitive server functions: the token must also belong to a session that is still live
+/// (not logged out, not revoked), checked in the database. A token of an ended session is
+/// refused at once here, instead of at its `exp`.
+pub async fn require_live_session() -> Result<AccessClaims, ApiError> {
+    let claims = require_user().await?;
+    let state = super::respond::app_state()?;
+    ensure_live(&state, &claims).await?;
+    Ok(claims)
+}
+
+/// 401 unless the session of `claims` is live.
+pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), ApiError> {
+    let family = super::db::sessions::find_family(&state.db, &claims.sid)
+        .await
+        .map_err(super::respond::db_error)?;
+    match family {
+        Some(f)
+            if f.user_id == claims.sub
+                && super::sessions::is_live(&f, &state.sessions, super::now_unix()) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::invalid_token()),
+    }
+}
+
 /// For plain axum routes: `AuthUser(claims)` or a 401 response.
 pub struct AuthUser(pub AccessClaims);
 

@@ -8,6 +8,7 @@ pub mod db;
 pub mod guard;
 pub mod passwords;
 pub mod respond;
+pub mod sessions;
 pub mod state;
 pub mod throttle;
 pub mod tokens;

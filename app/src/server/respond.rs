@@ -36,8 +36,12 @@ pub fn internal(err: impl std::fmt::Display) -> ApiError {
     ApiError::internal()
 }
 
-/// Signs an access token for `user` and builds the login/sign-up response body.
-pub fn token_response(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
+/// Signs an access token for `user` in session `session_id` and builds the response body.
+pub fn token_response(
+    state: &AppState,
+    user: &UserRecord,
+    session_id: &str,
+) -> Result<TokenResponse, ApiError> {
     let (access_token, _) = issue_access_token(
         &state.keys,
         &state.token_policy,
@@ -45,6 +49,7 @@ pub fn token_response(state: &AppState, user: &UserRecord) -> Result<TokenRespon
             user_id: &user.id,
             username: &user.username,
             role: &user.role,
+            session_id,
         },
         now_unix(),
     )
@@ -94,4 +99,96 @@ pub async fn client_ip() -> std::net::IpAddr {
         .await
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// Sets the refresh-token cookie: `HttpOnly; SameSite=Strict; Path=/api/auth`, and `Secure`
+/// unless the site is reached over plain HTTP on a loopback host (local development).
+pub async fn set_refresh_cookie(token: &str, max_age_secs: i64) {
+    let secure = if is_plain_loopback().await {
+        ""
+    } else {
+        "; Secure"
+    };
+    let cookie = format!(
+        "{}={token}; HttpOnly; SameSite=Strict; Path={}; Max-Age={}{secure}",
+        super::sessions::REFRESH_COOKIE,
+        super::sessions::REFRESH_COOKIE_PATH,
+        max_age_secs.max(0)
+    );
+    append_set_cookie(&cookie);
+}
+
+/// Deletes the refresh-token cookie.
+pub async fn clear_refresh_cookie() {
+    let secure = if is_plain_loopback().await {
+        ""
+    } else {
+        "; Secure"
+    };
+    let cookie = format!(
+        "{}=; HttpOnly; SameSite=Strict; Path={}; Max-Age=0{secure}",
+        super::sessions::REFRESH_COOKIE,
+        super::sessions::REFRESH_COOKIE_PATH,
+    );
+    append_set_cookie(&cookie);
+}
+
+fn append_set_cookie(cookie: &str) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(cookie),
+    ) {
+        options.append_header(header::SET_COOKIE, value);
+    }
+}
+
+async fn is_plain_loopback() -> bool {
+    let Ok(headers) = leptos_axum::extract::<axum::http::HeaderMap>().await else {
+        return false;
+    };
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    !forwarded_https && matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// The refresh token from the request's cookie, if any.
+pub async fn refresh_cookie() -> Option<String> {
+    let jar = leptos_axum::extract::<axum_extra::extract::CookieJar>()
+        .await
+        .ok()?;
+    jar.get(super::sessions::REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The request's User-Agent (for the sessions list), bounded.
+pub async fn user_agent() -> String {
+    leptos_axum::extract::<axum::http::HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| {
+            h.get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Starts a session for `user`: refresh cookie set, access token returned.
+pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
+    let now = now_unix();
+    let agent = user_agent().await;
+    let (family, refresh) =
+        super::sessions::start(&state.db, &state.sessions, &user.id, &agent, now)
+            .await
+            .map_err(db_error)?;
+    set_refresh_cookie(&refresh, family.expires_at - now).await;
+    token_response(state, user, &family.id)
 }

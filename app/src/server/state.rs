@@ -8,6 +8,7 @@ use leptos::prelude::LeptosOptions;
 use super::config::Config;
 use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
+use super::sessions::SessionPolicy;
 use super::throttle::ThrottlePolicy;
 use super::tokens::{KeyError, SigningKeys, TokenPolicy};
 
@@ -19,6 +20,7 @@ pub struct AppState {
     pub token_policy: Arc<TokenPolicy>,
     pub passwords: PasswordHasher,
     pub throttle: Arc<ThrottlePolicy>,
+    pub sessions: Arc<SessionPolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ impl AppState {
             }),
             passwords,
             throttle: Arc::new(ThrottlePolicy::from_config(config)),
+            sessions: Arc::new(SessionPolicy::from_config(config)),
         })
     }
 }

@@ -3,6 +3,7 @@
 //! Unix seconds (BIGINT) so that one set of SQL runs on both.
 
 pub mod keys;
+pub mod sessions;
 pub mod throttle;
 pub mod users;
 

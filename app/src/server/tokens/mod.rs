@@ -31,6 +31,8 @@ pub struct AccessClaims {
     pub jti: String,
     pub username: String,
     pub role: String,
+    /// The session ("refresh family") this token was issued for.
+    pub sid: String,
 }
 
 /// Issuer, audience, lifetime and leeway shared by issuing and verifying.
@@ -67,6 +69,7 @@ pub struct Subject<'a> {
     pub user_id: &'a str,
     pub username: &'a str,
     pub role: &'a str,
+    pub session_id: &'a str,
 }
 
 /// Signs a new access token; returns it with its claims.
@@ -86,6 +89,7 @@ pub fn issue_access_token(
         jti: uuid::Uuid::new_v4().to_string(),
         username: subject.username.to_owned(),
         role: subject.role.to_owned(),
+        sid: subject.session_id.to_owned(),
     };
     let signer = keys.signer();
     let mut header = Header::new(ALGORITHM);

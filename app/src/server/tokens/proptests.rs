@@ -23,6 +23,7 @@ fn valid_token(keys: &SigningKeys) -> String {
         user_id: "u1",
         username: "alice",
         role: "user",
+        session_id: "s1",
     };
     issue_access_token(keys, &policy(), subject, crate::server::now_unix())
         .map(|(t, _)| t)

@@ -23,6 +23,7 @@ fn subject() -> Subject<'static> {
         user_id: "6f1c0000-0000-4000-8000-000000000001",
         username: "alice",
         role: "user",
+        session_id: "s1",
     }
 }
 
