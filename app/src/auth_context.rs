@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::client::token_store;
+use crate::client::{session, token_store};
 
 #[derive(Clone, Copy)]
 pub struct AuthContext {
@@ -54,6 +54,27 @@ pub fn provide_auth() {
         ctx.token.set(token_store::load());
         ctx.ready.set(true);
         mark_hydrated();
+    });
+
+    // Refresh shortly before expiry, checked every second (browser only).
+    Effect::new(move |_| {
+        let refreshing = StoredValue::new(false);
+        let tick = move || {
+            let due = ctx.token.with_untracked(|t| {
+                t.as_deref()
+                    .is_some_and(|t| session::refresh_due(t, crate::time_fmt::now_secs()))
+            });
+            if due && !refreshing.get_value() {
+                refreshing.set_value(true);
+                leptos::task::spawn_local(async move {
+                    session::refresh_now(ctx).await;
+                    refreshing.set_value(false);
+                });
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+            on_cleanup(move || handle.clear());
+        }
     });
 
     // Another tab logged in or out: follow it.

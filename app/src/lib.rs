@@ -23,8 +23,8 @@ use leptos_router::path;
 use crate::auth_context::provide_auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
-    signup::SignupPage,
+    account::AccountPage, dashboard::DashboardPage, home::HomePage, login::LoginPage,
+    not_found::NotFoundPage, signup::SignupPage,
 };
 
 /// The HTML document around the app (rendered on the server only).
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=path!("/account") view=AccountPage />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         // credentials stay in the body and are dropped; the page explains that JS is needed.
         .route("/login", post(|| async { Redirect::to("/login?js=required") }))
         .route("/signup", post(|| async { Redirect::to("/signup?js=required") }))
+        .route("/account", post(|| async { Redirect::to("/login?js=required") }))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

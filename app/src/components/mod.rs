@@ -1,4 +1,6 @@
 pub mod credentials_form;
 pub mod nav;
+pub mod password_form;
 pub mod require_auth;
+pub mod sessions_list;
 pub mod token_inspector;

@@ -36,6 +36,7 @@ pub fn Nav() -> impl IntoView {
                         }
                     >
                         <li><a href="/dashboard">"Dashboard"</a></li>
+                        <li><a href="/account">"Account"</a></li>
                         <li>
                             <button type="button" class="button button-small button-ghost" on:click=on_logout.clone()>
                                 "Log out"

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::account::{account, me};
 use crate::auth_context::use_auth;
+use crate::client::session::with_session;
 use crate::components::require_auth::RequireAuth;
 use crate::components::token_inspector::TokenInspector;
 use crate::error::{ApiError, ErrorCode};
@@ -21,15 +22,10 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let auth = use_auth();
-    // Protected data is fetched only in the browser, where the token is (never during SSR).
-    let me = LocalResource::new(move || {
-        let _ = auth.token();
-        me()
-    });
-    let account = LocalResource::new(move || {
-        let _ = auth.token();
-        account()
-    });
+    // Protected data is fetched only in the browser, where the token is (never during SSR);
+    // a 401 triggers one refresh and retry.
+    let me = LocalResource::new(move || with_session(auth, me));
+    let account = LocalResource::new(move || with_session(auth, account));
 
     // A token the server refuses (tampered, expired, signed by another key) ends the session;
     // the page guard then sends the user to log in again.
@@ -52,7 +48,7 @@ fn Dashboard() -> impl IntoView {
 
     view! {
         <section class="dashboard">
-            <Suspense fallback=|| view! { <p class="checking" role="status">"Loading your profile…"</p> }>
+            <Transition fallback=|| view! { <p class="checking" role="status">"Loading your profile…"</p> }>
                 {move || me.get().map(|result| match result {
                     Ok(me) => view! {
                         <h1 data-testid="greeting">"Hello, " {me.username.clone()}</h1>
@@ -69,7 +65,7 @@ fn Dashboard() -> impl IntoView {
                     }.into_any(),
                     Err(_) => ().into_any(),
                 })}
-            </Suspense>
+            </Transition>
             <TokenInspector token=Signal::derive(move || auth.token()) />
         </section>
     }

@@ -1,0 +1,94 @@
+//! Keeps a session alive without ever showing a login prompt to an active user:
+//! - `keep_fresh` refreshes the access token shortly before it expires (a third of its lifetime
+//!   ahead, between 2 and 60 seconds), checked every second;
+//! - `with_session` retries a protected call once after a refresh when the server answers 401.
+//! Two tabs refreshing at the same moment are safe: the server gives both the same successor.
+
+use std::future::Future;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::auth_context::AuthContext;
+use crate::error::{ApiError, ErrorCode};
+
+/// `(iat, exp)` read from a token's payload (display/scheduling only: never trusted).
+pub fn token_times(token: &str) -> Option<(i64, i64)> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some((claims.get("iat")?.as_i64()?, claims.get("exp")?.as_i64()?))
+}
+
+/// True when `token` should be refreshed now.
+pub fn refresh_due(token: &str, now: i64) -> bool {
+    match token_times(token) {
+        Some((iat, exp)) => {
+            let ahead = ((exp - iat) / 3).clamp(2, 60);
+            exp - now <= ahead
+        }
+        None => true,
+    }
+}
+
+/// Exchanges the refresh cookie for a new access token. On a refusal (session ended, revoked or
+/// reused) the user is logged out; on a network error the current state is kept.
+pub async fn refresh_now(auth: AuthContext) -> bool {
+    match crate::api::auth::refresh().await {
+        Ok(response) => {
+            auth.logged_in(response.access_token);
+            true
+        }
+        Err(err)
+            if matches!(
+                err.error,
+                ErrorCode::NetworkError | ErrorCode::ServiceUnavailable
+            ) =>
+        {
+            false
+        }
+        Err(_) => {
+            auth.logged_out();
+            false
+        }
+    }
+}
+
+/// Runs a protected call; on 401 `invalid_token`, refreshes once and runs it again.
+pub async fn with_session<T, F, Fut>(auth: AuthContext, call: F) -> Result<T, ApiError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    match call().await {
+        Err(err) if err.error == ErrorCode::InvalidToken => {
+            if refresh_now(auth).await {
+                call().await
+            } else {
+                Err(err)
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(iat: i64, exp: i64) -> String {
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"iat":{iat},"exp":{exp}}}"#));
+        format!("h.{payload}.s")
+    }
+
+    #[test]
+    fn refresh_is_due_a_third_of_the_lifetime_ahead_within_2_to_60_seconds() {
+        let t = token(1000, 1900); // 15 minutes: 60 s ahead
+        assert!(!refresh_due(&t, 1839));
+        assert!(refresh_due(&t, 1840));
+        let short = token(1000, 1006); // 6 seconds: 2 s ahead
+        assert!(!refresh_due(&short, 1003));
+        assert!(refresh_due(&short, 1004));
+        assert!(refresh_due("garbage", 0));
+    }
+}

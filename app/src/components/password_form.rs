@@ -1,0 +1,64 @@
+//! Change the password: needs the current one; ends every other session.
+
+use leptos::prelude::*;
+
+use crate::api::sessions::change_password;
+use crate::auth_context::use_auth;
+use crate::client::session::with_session;
+
+#[component]
+pub fn PasswordForm() -> impl IntoView {
+    let auth = use_auth();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        done.set(None);
+        let (c, n) = (current.get_untracked(), new.get_untracked());
+        leptos::task::spawn_local(async move {
+            match with_session(auth, || change_password(c.clone(), n.clone())).await {
+                Ok(ended) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    done.set(Some(format!(
+                        "Password changed. {} other session(s) signed out.",
+                        ended.ended
+                    )));
+                }
+                Err(err) => error.set(Some(err.message)),
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <form class="card form" method="post" action="/account" on:submit=submit novalidate>
+            <h2>"Change password"</h2>
+            <div class="field">
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" type="password" autocomplete="current-password" required
+                    maxlength="256" bind:value=current />
+            </div>
+            <div class="field">
+                <label for="new-password">"New password"</label>
+                <input id="new-password" type="password" autocomplete="new-password" required
+                    maxlength="256" bind:value=new />
+            </div>
+            <p class="form-error" role="alert">{move || error.get()}</p>
+            <p class="notice-inline" role="status">{move || done.get()}</p>
+            <button type="submit" class="button button-primary" disabled=move || pending.get()
+                aria-busy=move || pending.get().to_string()>
+                {move || if pending.get() { "Changing…" } else { "Change password" }}
+            </button>
+        </form>
+    }
+}

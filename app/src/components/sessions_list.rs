@@ -1,0 +1,86 @@
+//! The caller's active sessions, each with "Sign out", plus "Sign out everywhere else".
+
+use leptos::prelude::*;
+
+use crate::api::sessions::{end_other_sessions, end_session, list_sessions};
+use crate::api::SessionInfo;
+use crate::auth_context::use_auth;
+use crate::client::session::with_session;
+use crate::time_fmt::utc_datetime;
+
+#[component]
+pub fn SessionsList() -> impl IntoView {
+    let auth = use_auth();
+    let version = RwSignal::new(0u32);
+    let sessions = LocalResource::new(move || {
+        version.track();
+        with_session(auth, list_sessions)
+    });
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+
+    let end_one = move |id: String| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = with_session(auth, || end_session(id.clone())).await;
+            message.set(Some(match result {
+                Ok(_) => "Session signed out.".to_owned(),
+                Err(err) => err.message,
+            }));
+            busy.set(false);
+            version.update(|v| *v += 1);
+        });
+    };
+    let end_others = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = with_session(auth, end_other_sessions).await;
+            message.set(Some(match result {
+                Ok(ended) => format!("Signed out of {} other session(s).", ended.ended),
+                Err(err) => err.message,
+            }));
+            busy.set(false);
+            version.update(|v| *v += 1);
+        });
+    };
+
+    let row = move |s: SessionInfo| {
+        let id = s.id.clone();
+        view! {
+            <li class="session" data-testid="session-row" data-current=s.current.to_string()>
+                <div>
+                    <p class="session-agent">{s.user_agent.clone()}</p>
+                    <p class="muted">
+                        "Signed in " {utc_datetime(s.created_at)} " · last active " {utc_datetime(s.last_used_at)}
+                    </p>
+                </div>
+                {if s.current {
+                    view! { <span class="badge">"This device"</span> }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button button-small" disabled=move || busy.get()
+                            on:click=move |_| end_one(id.clone())>"Sign out"</button>
+                    }.into_any()
+                }}
+            </li>
+        }
+    };
+
+    view! {
+        <section class="card" aria-labelledby="sessions-title">
+            <div class="inspector-head">
+                <h2 id="sessions-title">"Where you're signed in"</h2>
+                <button type="button" class="button button-small" disabled=move || busy.get() on:click=end_others>
+                    "Sign out everywhere else"
+                </button>
+            </div>
+            <p class="notice-inline" role="status">{move || message.get()}</p>
+            <Transition fallback=|| view! { <p class="checking" role="status">"Loading sessions…"</p> }>
+                {move || sessions.get().map(|result| match result {
+                    Ok(list) => view! { <ul class="sessions">{list.into_iter().map(row).collect_view()}</ul> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
