@@ -114,8 +114,14 @@ async fn migrate(config: &Config) -> Result<(), String> {
 async fn rotate_key(config: &Config) -> Result<(), String> {
     let db = Db::connect(config).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
-    let kid = generate_signing_key(&db).await.map_err(|e| e.to_string())?;
-    println!("new signing key {kid}; restart the servers to sign with it");
+    // Older keys keep verifying for one access-token lifetime (plus leeway), then retire.
+    let retire_after = (config.access_token_ttl_secs + config.jwt_leeway_secs) as i64;
+    let kid = generate_signing_key(&db, Some(retire_after))
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "new signing key {kid}; servers sign with it from their next start, older keys retire in {retire_after} s"
+    );
     Ok(())
 }
 

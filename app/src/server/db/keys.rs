@@ -12,14 +12,18 @@ pub struct StoredKey {
     /// PKCS#8 PEM of the private key.
     pub private_pem: String,
     pub created_at: i64,
+    /// When set, the key stops verifying at this time (it no longer signs at all).
+    pub retired_at: Option<i64>,
 }
 
-/// Keys that may still verify tokens, newest first (the first one signs).
-pub async fn active(db: &Db) -> Result<Vec<StoredKey>, sqlx::Error> {
+/// Keys that may still verify tokens at `now`: the signing key (not retired, newest) first.
+pub async fn active(db: &Db, now: i64) -> Result<Vec<StoredKey>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT kid, algorithm, private_pem, created_at FROM signing_keys
-         WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC",
+        "SELECT kid, algorithm, private_pem, created_at, retired_at FROM signing_keys
+         WHERE retired_at IS NULL OR retired_at > $1
+         ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, kid DESC",
     )
+    .bind(now)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -29,6 +33,7 @@ pub async fn active(db: &Db) -> Result<Vec<StoredKey>, sqlx::Error> {
                 algorithm: row.try_get("algorithm")?,
                 private_pem: row.try_get("private_pem")?,
                 created_at: row.try_get("created_at")?,
+                retired_at: row.try_get("retired_at")?,
             })
         })
         .collect()
@@ -45,4 +50,16 @@ pub async fn insert(db: &Db, key: &StoredKey) -> Result<(), sqlx::Error> {
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// Retires every key but `keep` at `at` (tokens they signed stay valid until then).
+pub async fn retire_others(db: &Db, keep: &str, at: i64) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL",
+    )
+    .bind(keep)
+    .bind(at)
+    .execute(&db.pool)
+    .await?;
+    Ok(result.rows_affected())
 }

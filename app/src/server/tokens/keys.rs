@@ -44,13 +44,15 @@ pub struct PublicJwk {
 /// The key set of this server: one signer, every active key as a verifier.
 pub struct SigningKeys {
     signer: Signer,
-    verifiers: HashMap<String, DecodingKey>,
-    public: Vec<PublicJwk>,
+    /// kid -> (key, time it stops verifying).
+    verifiers: HashMap<String, (DecodingKey, Option<i64>)>,
+    public: Vec<(PublicJwk, Option<i64>)>,
 }
 
 struct Loaded {
     kid: String,
     signing: SigningKey,
+    retired_at: Option<i64>,
 }
 
 impl SigningKeys {
@@ -62,15 +64,18 @@ impl SigningKeys {
         for key in keys {
             let x = URL_SAFE_NO_PAD.encode(key.signing.verifying_key().as_bytes());
             let decoding = DecodingKey::from_ed_components(&x).ok()?;
-            verifiers.insert(key.kid.clone(), decoding);
-            public.push(PublicJwk {
-                kty: "OKP",
-                crv: "Ed25519",
-                alg: "EdDSA",
-                use_: "sig",
-                kid: key.kid.clone(),
-                x,
-            });
+            verifiers.insert(key.kid.clone(), (decoding, key.retired_at));
+            public.push((
+                PublicJwk {
+                    kty: "OKP",
+                    crv: "Ed25519",
+                    alg: "EdDSA",
+                    use_: "sig",
+                    kid: key.kid.clone(),
+                    x,
+                },
+                key.retired_at,
+            ));
             if signer.is_none() {
                 let der = key.signing.to_pkcs8_der().ok()?;
                 signer = Some(Signer {
@@ -91,6 +96,7 @@ impl SigningKeys {
         Self::from_loaded(vec![Loaded {
             kid: new_kid(),
             signing: SigningKey::generate(&mut OsRng),
+            retired_at: None,
         }])
         .expect("a freshly generated Ed25519 key is always usable")
     }
@@ -107,13 +113,18 @@ impl SigningKeys {
             let signing = SigningKey::from_pkcs8_pem(&pem)
                 .map_err(|_| file_err("not an Ed25519 PKCS#8 PEM private key".into()))?;
             let kid = kid_for(&signing);
-            return Self::from_loaded(vec![Loaded { kid, signing }])
-                .ok_or_else(|| file_err("key rejected".into()));
+            return Self::from_loaded(vec![Loaded {
+                kid,
+                signing,
+                retired_at: None,
+            }])
+            .ok_or_else(|| file_err("key rejected".into()));
         }
-        let mut stored = db::keys::active(db).await?;
-        if stored.is_empty() {
-            generate_and_store(db).await?;
-            stored = db::keys::active(db).await?;
+        let now = crate::server::now_unix();
+        let mut stored = db::keys::active(db, now).await?;
+        if stored.first().is_none_or(|k| k.retired_at.is_some()) {
+            generate_and_store(db, None).await?;
+            stored = db::keys::active(db, now).await?;
         }
         let mut loaded = Vec::with_capacity(stored.len());
         for key in stored {
@@ -124,6 +135,7 @@ impl SigningKeys {
             loaded.push(Loaded {
                 kid: key.kid,
                 signing,
+                retired_at: key.retired_at,
             });
         }
         Self::from_loaded(loaded).ok_or(KeyError::Corrupt { kid: "?".into() })
@@ -133,17 +145,33 @@ impl SigningKeys {
         &self.signer
     }
 
+    /// The key for `kid`, unless unknown or retired.
     pub fn verifier(&self, kid: &str) -> Option<&DecodingKey> {
-        self.verifiers.get(kid)
+        let now = crate::server::now_unix();
+        self.verifiers
+            .get(kid)
+            .filter(|(_, retired_at)| retired_at.is_none_or(|at| at > now))
+            .map(|(key, _)| key)
     }
 
-    pub fn public_jwks(&self) -> &[PublicJwk] {
-        &self.public
+    /// The public keys that still verify, for `/.well-known/jwks.json`.
+    pub fn public_jwks(&self) -> Vec<PublicJwk> {
+        let now = crate::server::now_unix();
+        self.public
+            .iter()
+            .filter(|(_, retired_at)| retired_at.is_none_or(|at| at > now))
+            .map(|(jwk, _)| jwk.clone())
+            .collect()
     }
 }
 
 /// Generates a new Ed25519 key with the OS CSPRNG and stores it; it becomes the signing key.
-pub async fn generate_and_store(db: &Db) -> Result<String, KeyError> {
+/// With `retire_others_after`, every older key is retired that many seconds from now: long
+/// enough for the tokens it signed to expire, after which it leaves the JWKS.
+pub async fn generate_and_store(
+    db: &Db,
+    retire_others_after: Option<i64>,
+) -> Result<String, KeyError> {
     let signing = SigningKey::generate(&mut OsRng);
     let pem = signing
         .to_pkcs8_pem(Default::default())
@@ -156,9 +184,13 @@ pub async fn generate_and_store(db: &Db) -> Result<String, KeyError> {
             algorithm: "EdDSA".into(),
             private_pem: pem.to_string(),
             created_at: crate::server::now_unix(),
+            retired_at: None,
         },
     )
     .await?;
+    if let Some(after) = retire_others_after {
+        db::keys::retire_others(db, &kid, crate::server::now_unix() + after).await?;
+    }
     Ok(kid)
 }
 
