@@ -104,3 +104,24 @@ pub async fn update_password_hash(
         .await?;
     Ok(())
 }
+
+/// Deletes a user; their sessions and refresh tokens go with them (ON DELETE CASCADE).
+pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    // Explicit deletes too, so the result does not depend on SQLite's foreign_keys pragma.
+    sqlx::query(
+        "DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM refresh_families WHERE user_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM refresh_families WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
