@@ -6,6 +6,33 @@ const port = Number(process.env.TOKENGATE_E2E_PORT ?? 3100);
 const externalBaseURL = process.env.TOKENGATE_E2E_BASE_URL;
 const baseURL = externalBaseURL ?? `http://127.0.0.1:${port}`;
 
+// A second server whose access tokens live 6 seconds (no leeway), for the session-keeping specs
+// (tests/sessions.spec.ts). Started here unless TOKENGATE_E2E_SHORT_BASE_URL names a running one;
+// its port is TOKENGATE_E2E_SHORT_PORT (default 3101). The specs read the URL from
+// TOKENGATE_E2E_SHORT_BASE_URL, set here for the test workers.
+const shortPort = Number(process.env.TOKENGATE_E2E_SHORT_PORT ?? 3101);
+const externalShortBaseURL = process.env.TOKENGATE_E2E_SHORT_BASE_URL;
+const shortBaseURL = externalShortBaseURL ?? `http://127.0.0.1:${shortPort}`;
+process.env.TOKENGATE_E2E_SHORT_BASE_URL = shortBaseURL;
+
+/** The environment both servers share. */
+function serverEnv(addressPort: number, dataDir: string): Record<string, string> {
+  return {
+    LEPTOS_SITE_ROOT: "../target/site",
+    LEPTOS_SITE_PKG_DIR: "pkg",
+    LEPTOS_OUTPUT_NAME: "tokengate",
+    LEPTOS_SITE_ADDR: `127.0.0.1:${addressPort}`,
+    TOKENGATE_DATA_DIR: dataDir,
+    // Cheap hashing: the suite creates many accounts on a small machine.
+    TOKENGATE_ARGON2_MEMORY_KIB: "8192",
+    TOKENGATE_ARGON2_ITERATIONS: "1",
+    // Every test talks from 127.0.0.1: lift the per-address throttles (per-account stays).
+    TOKENGATE_SIGNUP_MAX_PER_IP: "1000",
+    TOKENGATE_LOGIN_MAX_FAILURES_PER_IP: "1000",
+    RUST_LOG: "warn",
+  };
+}
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: false,
@@ -39,28 +66,38 @@ export default defineConfig({
       },
     },
   ],
-  webServer: externalBaseURL
-    ? undefined
-    : {
-        // Runs in this directory (end2end/): a fresh SQLite database and signing key every run.
-        command: "sh -c 'rm -rf .data && exec ../target/debug/tokengate'",
-        url: `${baseURL}/healthz`,
-        reuseExistingServer: false,
-        timeout: 120_000,
-        gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
-        env: {
-          LEPTOS_SITE_ROOT: "../target/site",
-          LEPTOS_SITE_PKG_DIR: "pkg",
-          LEPTOS_OUTPUT_NAME: "tokengate",
-          LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-          TOKENGATE_DATA_DIR: ".data",
-          // Cheap hashing: the suite creates many accounts on a small machine.
-          TOKENGATE_ARGON2_MEMORY_KIB: "8192",
-          TOKENGATE_ARGON2_ITERATIONS: "1",
-          // Every test talks from 127.0.0.1: lift the per-address throttles (per-account stays).
-          TOKENGATE_SIGNUP_MAX_PER_IP: "1000",
-          TOKENGATE_LOGIN_MAX_FAILURES_PER_IP: "1000",
-          RUST_LOG: "warn",
-        },
-      },
+  webServer: [
+    ...(externalBaseURL
+      ? []
+      : [
+          {
+            // Runs in this directory (end2end/): a fresh SQLite database and signing key every run.
+            command: "sh -c 'rm -rf .data && exec ../target/debug/tokengate'",
+            url: `${baseURL}/healthz`,
+            reuseExistingServer: false,
+            timeout: 120_000,
+            gracefulShutdown: { signal: "SIGTERM" as const, timeout: 5_000 },
+            env: serverEnv(port, ".data"),
+          },
+        ]),
+    ...(externalShortBaseURL
+      ? []
+      : [
+          {
+            // Same binary, its own fresh database; access tokens expire 6 s after issue, no leeway.
+            // (The .gitignore written inside keeps the directory out of `git status`.)
+            command:
+              "sh -c 'rm -rf .data-short && mkdir .data-short && echo \\* > .data-short/.gitignore && exec ../target/debug/tokengate'",
+            url: `${shortBaseURL}/healthz`,
+            reuseExistingServer: false,
+            timeout: 120_000,
+            gracefulShutdown: { signal: "SIGTERM" as const, timeout: 5_000 },
+            env: {
+              ...serverEnv(shortPort, ".data-short"),
+              TOKENGATE_ACCESS_TOKEN_TTL_SECS: "6",
+              TOKENGATE_JWT_LEEWAY_SECS: "0",
+            },
+          },
+        ]),
+  ],
 });

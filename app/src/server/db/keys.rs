@@ -21,7 +21,7 @@ pub async fn active(db: &Db, now: i64) -> Result<Vec<StoredKey>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT kid, algorithm, private_pem, created_at, retired_at FROM signing_keys
          WHERE retired_at IS NULL OR retired_at > $1
-         ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, kid DESC",
+         ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, generation DESC, created_at DESC, kid DESC",
     )
     .bind(now)
     .fetch_all(&db.pool)
@@ -39,14 +39,26 @@ pub async fn active(db: &Db, now: i64) -> Result<Vec<StoredKey>, sqlx::Error> {
         .collect()
 }
 
-pub async fn insert(db: &Db, key: &StoredKey) -> Result<(), sqlx::Error> {
+/// Inserts `key` as the next generation. With `only_if_first`, it is inserted only if no key
+/// exists yet (generation 1, decided by the unique index: concurrent first starts agree).
+pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(), sqlx::Error> {
+    let generation: i64 = if only_if_first {
+        1
+    } else {
+        sqlx::query("SELECT COALESCE(MAX(generation), 0) + 1 AS next FROM signing_keys")
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("next")?
+    };
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_pem, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO signing_keys (kid, algorithm, private_pem, created_at, generation)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (generation) DO NOTHING",
     )
     .bind(&key.kid)
     .bind(&key.algorithm)
     .bind(&key.private_pem)
     .bind(key.created_at)
+    .bind(generation)
     .execute(&db.pool)
     .await?;
     Ok(())

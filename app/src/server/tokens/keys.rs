@@ -122,7 +122,11 @@ impl SigningKeys {
         }
         let now = crate::server::now_unix();
         let mut stored = db::keys::active(db, now).await?;
-        if stored.first().is_none_or(|k| k.retired_at.is_some()) {
+        if stored.is_empty() {
+            // First start: every instance racing here ends up with the same generation-1 key.
+            store_new_key(db, true).await?;
+            stored = db::keys::active(db, now).await?;
+        } else if stored.first().is_some_and(|k| k.retired_at.is_some()) {
             generate_and_store(db, None).await?;
             stored = db::keys::active(db, now).await?;
         }
@@ -172,6 +176,14 @@ pub async fn generate_and_store(
     db: &Db,
     retire_others_after: Option<i64>,
 ) -> Result<String, KeyError> {
+    let kid = store_new_key(db, false).await?;
+    if let Some(after) = retire_others_after {
+        db::keys::retire_others(db, &kid, crate::server::now_unix() + after).await?;
+    }
+    Ok(kid)
+}
+
+async fn store_new_key(db: &Db, only_if_first: bool) -> Result<String, KeyError> {
     let signing = SigningKey::generate(&mut OsRng);
     let pem = signing
         .to_pkcs8_pem(Default::default())
@@ -186,11 +198,9 @@ pub async fn generate_and_store(
             created_at: crate::server::now_unix(),
             retired_at: None,
         },
+        only_if_first,
     )
     .await?;
-    if let Some(after) = retire_others_after {
-        db::keys::retire_others(db, &kid, crate::server::now_unix() + after).await?;
-    }
     Ok(kid)
 }
 
