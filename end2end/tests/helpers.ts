@@ -63,3 +63,20 @@ export async function storeToken(page: Page, token: string): Promise<void> {
 export async function storedToken(page: Page): Promise<string | null> {
   return page.evaluate((key) => window.localStorage.getItem(key), TOKEN_KEY);
 }
+
+/**
+ * The second server (see playwright.config.ts): access tokens live `SHORT_TTL_SECS` seconds and
+ * `exp` is checked without leeway, so refreshes happen every few seconds. A spec opts in with
+ * `test.use({ baseURL: SHORT_TTL_BASE_URL })`.
+ */
+export const SHORT_TTL_BASE_URL = process.env.TOKENGATE_E2E_SHORT_BASE_URL ?? "http://127.0.0.1:3101";
+export const SHORT_TTL_SECS = 6;
+
+/** The name of the HttpOnly refresh-token cookie (path /api/auth). */
+export const REFRESH_COOKIE = "tg_refresh";
+
+/** The claims of a JWT, decoded but not verified; takes the raw localStorage value (with quotes) too. */
+export function claimsOf(token: string): Record<string, unknown> {
+  const jwt = token.startsWith('"') ? (JSON.parse(token) as string) : token;
+  return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
+}

@@ -136,6 +136,11 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub login_lockout_secs: u64,
 
+    /// PostgreSQL statement timeout in milliseconds.
+    #[arg(long, env = "TOKENGATE_DB_STATEMENT_TIMEOUT_MS", value_name = "TOKENGATE_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub db_statement_timeout_ms: u64,
+
     /// A session ends after this many seconds without a refresh (default 7 days).
     #[arg(long, env = "TOKENGATE_REFRESH_IDLE_SECS", value_name = "TOKENGATE_REFRESH_IDLE_SECS", default_value_t = 604_800,
         value_parser = clap::value_parser!(u64).range(1..=31_536_000))]

@@ -62,16 +62,28 @@ impl Db {
         if backend == Backend::Sqlite {
             ensure_sqlite_dir(&url)?;
         }
+        let statement_timeout_ms = config.db_statement_timeout_ms;
         let pool = AnyPoolOptions::new()
             .max_connections(config.db_max_connections)
             .acquire_timeout(Duration::from_secs(config.db_acquire_timeout_secs))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
+                    match backend {
                         // WAL lets readers run beside the writer; busy_timeout queues writers
                         // instead of failing them with SQLITE_BUSY.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                            )
                             .await?;
+                        }
+                        // No statement may hold a connection (and a request) longer than this.
+                        Backend::Postgres => {
+                            conn.execute(
+                                format!("SET statement_timeout = {statement_timeout_ms}").as_str(),
+                            )
+                            .await?;
+                        }
                     }
                     Ok(())
                 })
