@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod refresh;
 pub mod sessions;
 
 use serde::{Deserialize, Serialize};

@@ -34,7 +34,7 @@ pub fn refresh_due(token: &str, now: i64) -> bool {
 /// Exchanges the refresh cookie for a new access token. On a refusal (session ended, revoked or
 /// reused) the user is logged out; on a network error the current state is kept.
 pub async fn refresh_now(auth: AuthContext) -> bool {
-    match crate::api::auth::refresh().await {
+    match crate::api::refresh::refresh().await {
         Ok(response) => {
             auth.logged_in(response.access_token);
             true

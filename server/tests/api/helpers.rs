@@ -1,6 +1,8 @@
 //! A real `tokengate` process per test, on a random port, with its own storage.
 
 mod asserts;
+pub mod keys;
+pub mod sessions;
 mod storage;
 
 use std::process::Stdio;

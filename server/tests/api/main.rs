@@ -28,9 +28,13 @@ macro_rules! on_both_backends {
 mod attacks;
 mod errors;
 mod helpers;
+mod keys;
 mod login;
 mod me;
 mod ops;
+mod password;
+mod refresh;
+mod sessions;
 mod signup;
 mod throttle;
 mod tokens;
