@@ -1,7 +1,8 @@
 //! Keeps a session alive without ever showing a login prompt to an active user:
-//! - `keep_fresh` refreshes the access token shortly before it expires (a third of its lifetime
+//! - `refresh_due` decides when `provide_auth`'s ticker refreshes the access token shortly before it expires (a third of its lifetime
 //!   ahead, between 2 and 60 seconds), checked every second;
 //! - `with_session` retries a protected call once after a refresh when the server answers 401.
+//!
 //! Two tabs refreshing at the same moment are safe: the server gives both the same successor.
 
 use std::future::Future;

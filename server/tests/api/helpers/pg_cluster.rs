@@ -34,7 +34,10 @@ impl PgCluster {
         let data = dir.path().join("data");
         let initdb = bin.join("initdb");
         let data_arg = data.display().to_string();
-        let init = run(&initdb, &["-D", &data_arg, "-A", "trust", "-U", "postgres", "-N"]);
+        let init = run(
+            &initdb,
+            &["-D", &data_arg, "-A", "trust", "-U", "postgres", "-N"],
+        );
         assert!(init.status.success(), "initdb failed: {}", text(&init));
         let mut cluster = Self {
             dir,
@@ -70,16 +73,6 @@ impl PgCluster {
         let output = self.pg_ctl(&["-m", "fast", "-w", "-t", "60", "stop"]);
         assert!(output.status.success(), "pg_ctl stop: {}", text(&output));
         self.running = false;
-    }
-
-    /// Runs `sql` with psql on `database`; returns the unaligned output.
-    pub fn psql(&self, database: &str, sql: &str) -> String {
-        let output = Command::new("psql")
-            .args([&self.url(database), "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
-            .output()
-            .expect("cannot run psql");
-        assert!(output.status.success(), "`{sql}` failed: {}", text(&output));
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
     fn try_start(&self) -> Output {
