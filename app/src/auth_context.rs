@@ -12,6 +12,10 @@ use crate::client::{session, token_store};
 pub struct AuthContext {
     token: RwSignal<Option<String>>,
     ready: RwSignal<bool>,
+    /// Browser time at which the current token arrived from the server (login, refresh, or
+    /// another tab), so refreshes are scheduled on this clock whatever its offset; `None` for a
+    /// token read from storage at page load.
+    received_at: StoredValue<Option<i64>>,
 }
 
 impl AuthContext {
@@ -32,13 +36,34 @@ impl AuthContext {
     /// Keeps a freshly issued token.
     pub fn logged_in(&self, token: String) {
         token_store::save(&token);
+        self.received_at
+            .set_value(Some(crate::time_fmt::now_secs()));
         self.token.set(Some(token));
+    }
+
+    /// Keeps a refreshed token, unless the session was ended (in this tab or another) while the
+    /// refresh was on its way: a late answer must not log a user back in.
+    pub fn refreshed(&self, token: String) {
+        if token_store::load().is_some() && self.token.with_untracked(|t| t.is_some()) {
+            self.logged_in(token);
+        }
     }
 
     /// Forgets the token: storage is cleared, every guarded page redirects to login.
     pub fn logged_out(&self) {
         token_store::clear();
+        self.received_at.set_value(None);
         self.token.set(None);
+    }
+
+    /// True when the current token should be refreshed now.
+    fn refresh_due(&self) -> bool {
+        let now = crate::time_fmt::now_secs();
+        let received_at = self.received_at.get_value();
+        self.token.with_untracked(|t| {
+            t.as_deref()
+                .is_some_and(|t| session::refresh_due(t, now, received_at))
+        })
     }
 }
 
@@ -46,6 +71,7 @@ pub fn provide_auth() {
     let ctx = AuthContext {
         token: RwSignal::new(None),
         ready: RwSignal::new(false),
+        received_at: StoredValue::new(None),
     };
     provide_context(ctx);
 
@@ -60,11 +86,7 @@ pub fn provide_auth() {
     Effect::new(move |_| {
         let refreshing = StoredValue::new(false);
         let tick = move || {
-            let due = ctx.token.with_untracked(|t| {
-                t.as_deref()
-                    .is_some_and(|t| session::refresh_due(t, crate::time_fmt::now_secs()))
-            });
-            if due && !refreshing.get_value() {
+            if ctx.refresh_due() && !refreshing.get_value() {
                 refreshing.set_value(true);
                 leptos::task::spawn_local(async move {
                     session::refresh_now(ctx).await;
@@ -82,7 +104,10 @@ pub fn provide_auth() {
     {
         let handle = window_event_listener(leptos::ev::storage, move |ev| {
             if ev.key().as_deref() == Some(token_store::ACCESS_TOKEN_KEY) || ev.key().is_none() {
-                ctx.token.set(token_store::load());
+                let token = token_store::load();
+                let now = crate::time_fmt::now_secs();
+                ctx.received_at.set_value(token.as_ref().map(|_| now));
+                ctx.token.set(token);
             }
         });
         on_cleanup(move || handle.remove());

@@ -1,6 +1,6 @@
 //! Keeps a session alive without ever showing a login prompt to an active user:
-//! - `refresh_due` decides when `provide_auth`'s ticker refreshes the access token shortly before it expires (a third of its lifetime
-//!   ahead, between 2 and 60 seconds), checked every second;
+//! - `refresh_due` tells `provide_auth`'s one-second ticker to refresh the access token shortly
+//!   before it expires (a third of its lifetime ahead, between 2 and 60 seconds);
 //! - `with_session` retries a protected call once after a refresh when the server answers 401.
 //!
 //! Two tabs refreshing at the same moment are safe: the server gives both the same successor.
@@ -21,12 +21,19 @@ pub fn token_times(token: &str) -> Option<(i64, i64)> {
     Some((claims.get("iat")?.as_i64()?, claims.get("exp")?.as_i64()?))
 }
 
-/// True when `token` should be refreshed now.
-pub fn refresh_due(token: &str, now: i64) -> bool {
+/// True when `token` should be refreshed now. With `received_at` (browser time the token
+/// arrived), the schedule runs on the browser's own clock: `lifetime - ahead` after arrival, so a
+/// browser clock that is off does not matter. Without it (a token found in storage at page load)
+/// the token's `exp` is compared with the browser clock; at worst that refreshes once early.
+pub fn refresh_due(token: &str, now: i64, received_at: Option<i64>) -> bool {
     match token_times(token) {
         Some((iat, exp)) => {
-            let ahead = ((exp - iat) / 3).clamp(2, 60);
-            exp - now <= ahead
+            let lifetime = exp - iat;
+            let ahead = (lifetime / 3).clamp(2, 60);
+            match received_at {
+                Some(at) => now - at >= lifetime - ahead,
+                None => exp - now <= ahead,
+            }
         }
         None => true,
     }
@@ -37,7 +44,7 @@ pub fn refresh_due(token: &str, now: i64) -> bool {
 pub async fn refresh_now(auth: AuthContext) -> bool {
     match crate::api::refresh::refresh().await {
         Ok(response) => {
-            auth.logged_in(response.access_token);
+            auth.refreshed(response.access_token);
             true
         }
         Err(err)
@@ -85,11 +92,21 @@ mod tests {
     #[test]
     fn refresh_is_due_a_third_of_the_lifetime_ahead_within_2_to_60_seconds() {
         let t = token(1000, 1900); // 15 minutes: 60 s ahead
-        assert!(!refresh_due(&t, 1839));
-        assert!(refresh_due(&t, 1840));
+        assert!(!refresh_due(&t, 1839, None));
+        assert!(refresh_due(&t, 1840, None));
         let short = token(1000, 1006); // 6 seconds: 2 s ahead
-        assert!(!refresh_due(&short, 1003));
-        assert!(refresh_due(&short, 1004));
-        assert!(refresh_due("garbage", 0));
+        assert!(!refresh_due(&short, 1003, None));
+        assert!(refresh_due(&short, 1004, None));
+        assert!(refresh_due("garbage", 0, None));
+    }
+
+    #[test]
+    fn a_received_token_is_scheduled_on_the_browser_clock() {
+        // The browser clock is 10 minutes ahead of the server's: still refresh 14 min after arrival.
+        let t = token(1000, 1900);
+        let arrived = 1000 + 600;
+        assert!(!refresh_due(&t, arrived, Some(arrived)));
+        assert!(!refresh_due(&t, arrived + 839, Some(arrived)));
+        assert!(refresh_due(&t, arrived + 840, Some(arrived)));
     }
 }
