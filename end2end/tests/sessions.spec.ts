@@ -68,6 +68,9 @@ const sameDocument = (page: Page) => page.evaluate(() => (window as any).__e2eMa
 
 const isRefresh = (s: Seen) => s.path === "/api/auth/refresh";
 
+// The long waits below mostly idle: let both workers share this file's tests.
+test.describe.configure({ mode: "parallel" });
+
 test.describe("with 6-second access tokens", () => {
   test.use({ baseURL: SHORT_TTL_BASE_URL });
 
