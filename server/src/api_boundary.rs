@@ -96,9 +96,12 @@ async fn map_error_status(response: Response) -> Response {
         Err(_) => ApiError::internal(),
     };
     let mut mapped = error.into_response();
-    // Keep the marker: the browser client uses it to decode the error body.
-    if let Some(marker) = parts.headers.get("serverfnerror") {
-        mapped.headers_mut().insert("serverfnerror", marker.clone());
+    // Keep what the server function set (Set-Cookie clearing a refused refresh token, the
+    // `serverfnerror` marker the browser client decodes errors by), but not the old body's framing.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            mapped.headers_mut().append(name.clone(), value.clone());
+        }
     }
     mapped
 }

@@ -23,6 +23,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const FAIL_BOUND: Duration = Duration::from_secs(10);
 /// `/readyz` gives the database 2 s.
 const READYZ_BOUND: Duration = Duration::from_millis(3500);
+/// Bound on one request of the 60 that share 3 connections.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the server may take to notice that the database is back.
 const RECOVERY_BOUND: Duration = Duration::from_secs(20);
 
@@ -45,6 +47,10 @@ fn post(server: &TestServer, path: &str, body: &Value) -> RequestBuilder {
     server.client.post(server.url(path)).json(body)
 }
 
+fn get(server: &TestServer, path: &str) -> RequestBuilder {
+    server.client.get(server.url(path))
+}
+
 #[tokio::test]
 async fn database_outage_is_a_quick_503_and_recovery_needs_no_restart() {
     let mut cluster = PgCluster::start_new();
@@ -59,10 +65,12 @@ async fn database_outage_is_a_quick_503_and_recovery_needs_no_restart() {
 
     cluster.stop();
 
-    let me = server.client.get(server.url("/api/me")).bearer_auth(&token);
+    // Stateless: answered without waiting for the database (which would take the 2 s acquire
+    // timeout and end in a 503).
+    let me = get(&server, "/api/me").bearer_auth(&token);
     let (response, elapsed) = timed("down: GET /api/me", me).await;
     assert_eq!(json_with_status(response, 200).await["username"], "erin");
-    assert!(elapsed < Duration::from_secs(1), "/api/me took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2), "/api/me took {elapsed:?}");
 
     let down = [
         (
@@ -74,6 +82,10 @@ async fn database_outage_is_a_quick_503_and_recovery_needs_no_restart() {
             post(&server, "/api/auth/signup", &credentials("frank")),
         ),
         ("down: refresh", refresh_request(&server, &refresh_token)),
+        (
+            "down: GET /api/account",
+            get(&server, "/api/account").bearer_auth(&token),
+        ),
     ];
     for (what, request) in down {
         let (response, elapsed) = timed(what, request).await;
@@ -82,20 +94,12 @@ async fn database_outage_is_a_quick_503_and_recovery_needs_no_restart() {
         assert_error(response, 503, "service_unavailable").await;
         assert!(elapsed < FAIL_BOUND, "{what} took {elapsed:?}");
     }
-    let (response, elapsed) = timed(
-        "down: GET /readyz",
-        server.client.get(server.url("/readyz")),
-    )
-    .await;
+    let (response, elapsed) = timed("down: GET /readyz", get(&server, "/readyz")).await;
     assert_eq!(response.status().as_u16(), 503);
     let body: Value = response.json().await.expect("readyz body is JSON");
     assert_eq!(body["error"], "service_unavailable", "{body}");
     assert!(elapsed < READYZ_BOUND, "/readyz took {elapsed:?}");
-    let (response, _) = timed(
-        "down: GET /healthz",
-        server.client.get(server.url("/healthz")),
-    )
-    .await;
+    let (response, _) = timed("down: GET /healthz", get(&server, "/healthz")).await;
     assert_eq!(response.status().as_u16(), 200);
 
     // Back on the same directory and port; the server is not restarted.
@@ -103,8 +107,7 @@ async fn database_outage_is_a_quick_503_and_recovery_needs_no_restart() {
     cluster.start();
     let accepting = restart.elapsed();
     loop {
-        let readyz = server.client.get(server.url("/readyz"));
-        let (response, _) = timed("up: GET /readyz", readyz).await;
+        let (response, _) = timed("up: GET /readyz", get(&server, "/readyz")).await;
         if response.status().as_u16() == 200 {
             break;
         }
@@ -150,8 +153,9 @@ async fn sixty_concurrent_requests_never_open_more_than_max_connections() {
     const MAX: u32 = 3;
     let env = [
         ("TOKENGATE_DB_MAX_CONNECTIONS", "3"),
-        // Waiting for one of the 3 connections is the expected outcome, not a 503.
-        ("TOKENGATE_DB_ACQUIRE_TIMEOUT_SECS", "10"),
+        // Waiting for one of the 3 connections is the expected outcome, not a 503 (even on a
+        // busy host: every request makes ~10 round trips through the 3 connections).
+        ("TOKENGATE_DB_ACQUIRE_TIMEOUT_SECS", "30"),
         ("TOKENGATE_SIGNUP_MAX_PER_IP", "1000"),
         ("TOKENGATE_LOGIN_MAX_FAILURES", "1000"),
         ("TOKENGATE_LOGIN_MAX_FAILURES_PER_IP", "1000"),
@@ -182,9 +186,9 @@ async fn sixty_concurrent_requests_never_open_more_than_max_connections() {
         } else {
             ("/api/auth/login", credentials("grace"), 200)
         };
-        let request = post(&server, path, &body).timeout(REQUEST_TIMEOUT);
+        let request = post(&server, path, &body).timeout(LOAD_TIMEOUT);
         requests.spawn(async move {
-            let response = request.send().await.expect("no answer within 15 s");
+            let response = request.send().await.expect("no answer within 60 s");
             let status = response.status().as_u16();
             let text = response.text().await.unwrap_or_default();
             (path, expected, status, text)

@@ -190,6 +190,43 @@ async fn end_others_keeps_only_the_current_session(backend: Backend) {
     assert_eq!(ids(&listed), [current.sid().as_str()]);
 }
 
+async fn session_endpoints_without_a_token_are_401_invalid_token(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    let session = server.signup_session("alice", PASSWORD).await;
+    let client = &server.client;
+    let own = server.url(&format!("/api/auth/sessions/{}", session.sid()));
+    let requests = [
+        client.get(server.url("/api/auth/sessions")),
+        client.delete(own),
+        client
+            .post(server.url("/api/auth/sessions/end"))
+            .json(&json!({ "id": session.sid() })),
+        client.post(server.url("/api/auth/sessions/end-others")),
+        client.post(server.url("/api/auth/logout-all")),
+    ];
+
+    for request in requests {
+        assert_invalid_token(request.send().await.expect("request failed")).await;
+    }
+
+    server.refreshed(&session.refresh_token).await;
+}
+
+async fn idle_session_leaves_the_sessions_list(backend: Backend) {
+    let server = TestServer::spawn_with(backend, &[("TOKENGATE_REFRESH_IDLE_SECS", "2")]).await;
+    let idle = server.signup_session("alice", PASSWORD).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let fresh = server.login_session("alice", PASSWORD).await;
+
+    let listed = server.sessions_of(&fresh.access_token).await;
+
+    assert_eq!(ids(&listed), [fresh.sid().as_str()]);
+    let idle_list = server
+        .get_bearer("/api/auth/sessions", &idle.access_token)
+        .await;
+    assert_invalid_token(idle_list).await;
+}
+
 on_both_backends!(
     logout_with_the_cookie_is_200_logged_out_and_clears_the_cookie,
     refresh_token_after_logout_is_401_invalid_refresh_token,
@@ -202,4 +239,6 @@ on_both_backends!(
     post_sessions_end_ends_another_session_of_the_caller,
     post_sessions_end_of_another_users_session_ends_nothing,
     end_others_keeps_only_the_current_session,
+    session_endpoints_without_a_token_are_401_invalid_token,
+    idle_session_leaves_the_sessions_list,
 );
