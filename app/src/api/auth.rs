@@ -43,7 +43,16 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
         })?;
     tracing::info!(user_id = %user.id, "account created");
     set_status(axum::http::StatusCode::CREATED);
-    start_session(&state, &user).await
+    match start_session(&state, &user).await {
+        Ok(response) => Ok(response),
+        Err(err) => {
+            // Never leave an account behind whose sign-up answered an error: the retry must not
+            // meet "username taken" (best effort: with the database gone this fails too, and
+            // logging in with the new credentials works).
+            let _ = users::delete(&state.db, &user.id).await;
+            Err(err)
+        }
+    }
 }
 
 /// Checks the credentials and issues an access token. 401 `invalid_credentials` for an unknown

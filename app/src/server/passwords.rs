@@ -14,6 +14,8 @@ pub enum PasswordError {
     Hash(argon2::password_hash::Error),
     #[error("hashing task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("hashing stopped")]
+    Closed,
 }
 
 /// Hashes and verifies passwords with fixed Argon2id parameters. Also holds a hash of a random
@@ -22,14 +24,19 @@ pub enum PasswordError {
 pub struct PasswordHasher {
     params: Params,
     dummy_hash: String,
+    /// At most one hash per CPU at a time: a burst of logins queues here instead of slowing
+    /// every hash (and every request holding a database connection) down together.
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl PasswordHasher {
     pub fn new(memory_kib: u32, iterations: u32) -> Result<Self, PasswordError> {
         let params = Params::new(memory_kib, iterations, 1, None).map_err(PasswordError::Params)?;
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         let mut hasher = Self {
             params,
             dummy_hash: String::new(),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(cpus)),
         };
         let random = SaltString::generate(&mut OsRng);
         hasher.dummy_hash = hasher.hash_blocking(random.as_str())?;
@@ -75,6 +82,11 @@ impl PasswordHasher {
 
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: Password) -> Result<String, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.hash_blocking(password.expose())).await?
     }
@@ -86,6 +98,11 @@ impl PasswordHasher {
         password: Password,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Closed)?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || match stored {
             Some(phc) => this.verify_blocking(password.expose(), &phc),
