@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use app::server::config::Config;
 use app::server::db::Db;
 use app::server::state::AppState;
-use app::server::tokens::generate_signing_key;
+use app::server::tokens::{rotate_signing_key, SigningKeys};
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::config::get_configuration;
@@ -83,6 +83,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let state = AppState::build(&config, leptos_options)
         .await
         .map_err(|e| e.to_string())?;
+    spawn_key_reload(&state, &config);
     let router = routes::router(state);
 
     let listener = tokio::net::TcpListener::bind(addr)
@@ -104,6 +105,27 @@ async fn serve(config: Config) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+/// Reloads the signing keys from the database every `TOKENGATE_KEY_RELOAD_SECS`, so rotated
+/// keys are picked up (and retired ones dropped) without a restart.
+fn spawn_key_reload(state: &AppState, config: &Config) {
+    if config.jwt_private_key_file.is_some() {
+        return;
+    }
+    let (keys, db) = (state.keys.clone(), state.db.clone());
+    let every = std::time::Duration::from_secs(config.key_reload_secs);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match SigningKeys::load_or_generate(&db, None).await {
+                Ok(fresh) => keys.store(std::sync::Arc::new(fresh)),
+                Err(e) => tracing::warn!(error = %e, "signing keys not reloaded"),
+            }
+        }
+    });
+}
+
 async fn migrate(config: &Config) -> Result<(), String> {
     let db = Db::connect(config).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
@@ -114,13 +136,16 @@ async fn migrate(config: &Config) -> Result<(), String> {
 async fn rotate_key(config: &Config) -> Result<(), String> {
     let db = Db::connect(config).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
-    // Older keys keep verifying for one access-token lifetime (plus leeway), then retire.
-    let retire_after = (config.access_token_ttl_secs + config.jwt_leeway_secs) as i64;
-    let kid = generate_signing_key(&db, Some(retire_after))
+    // Published now, signing after the delay; older keys keep verifying until the tokens they
+    // signed (one lifetime plus leeway) have expired, then retire.
+    let delay = config.key_publish_delay_secs as i64;
+    let lifetime = (config.access_token_ttl_secs + config.jwt_leeway_secs) as i64;
+    let kid = rotate_signing_key(&db, delay, lifetime)
         .await
         .map_err(|e| e.to_string())?;
     println!(
-        "new signing key {kid}; servers sign with it from their next start, older keys retire in {retire_after} s"
+        "new signing key {kid}; signs in {delay} s (running servers pick it up by then), older keys retire in {} s",
+        delay + lifetime
     );
     Ok(())
 }

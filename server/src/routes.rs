@@ -98,7 +98,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {
-    let body = serde_json::json!({ "keys": state.keys.public_jwks() });
+    let body = serde_json::json!({ "keys": state.keys.load().public_jwks() });
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 

@@ -141,6 +141,17 @@ pub struct Config {
         default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub db_statement_timeout_ms: u64,
 
+    /// After `keys rotate`, seconds before the new key starts signing: every instance reloads
+    /// keys more often than this, so all of them can verify its tokens from the first one.
+    #[arg(long, env = "TOKENGATE_KEY_PUBLISH_DELAY_SECS", value_name = "TOKENGATE_KEY_PUBLISH_DELAY_SECS",
+        default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub key_publish_delay_secs: u64,
+
+    /// How often a running server reloads the signing keys from the database.
+    #[arg(long, env = "TOKENGATE_KEY_RELOAD_SECS", value_name = "TOKENGATE_KEY_RELOAD_SECS",
+        default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub key_reload_secs: u64,
+
     /// A session ends after this many seconds without a refresh (default 7 days).
     #[arg(long, env = "TOKENGATE_REFRESH_IDLE_SECS", value_name = "TOKENGATE_REFRESH_IDLE_SECS", default_value_t = 604_800,
         value_parser = clap::value_parser!(u64).range(1..=31_536_000))]

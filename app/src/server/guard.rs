@@ -21,7 +21,7 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaim
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::invalid_token());
     }
-    verify_access_token(&state.keys, &state.token_policy, token.trim()).map_err(|reason| {
+    verify_access_token(&state.keys.load(), &state.token_policy, token.trim()).map_err(|reason| {
         tracing::debug!(%reason, "access token rejected");
         ApiError::invalid_token()
     })

@@ -43,7 +43,7 @@ pub fn token_response(
     session_id: &str,
 ) -> Result<TokenResponse, ApiError> {
     let (access_token, _) = issue_access_token(
-        &state.keys,
+        &state.keys.load(),
         &state.token_policy,
         Subject {
             user_id: &user.id,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
@@ -16,7 +17,8 @@ use super::tokens::{KeyError, SigningKeys, TokenPolicy};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
-    pub keys: Arc<SigningKeys>,
+    /// Swapped in place by the key reload task (new and retired keys, no restart needed).
+    pub keys: Arc<ArcSwap<SigningKeys>>,
     pub token_policy: Arc<TokenPolicy>,
     pub passwords: PasswordHasher,
     pub throttle: Arc<ThrottlePolicy>,
@@ -47,7 +49,7 @@ impl AppState {
         Ok(Self {
             leptos_options,
             db,
-            keys: Arc::new(keys),
+            keys: Arc::new(ArcSwap::from_pointee(keys)),
             token_policy: Arc::new(TokenPolicy {
                 issuer: config.jwt_issuer.clone(),
                 audience: config.jwt_audience.clone(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
-use tokio::time::{sleep_until, Instant};
+use tokio::time::{sleep, sleep_until, Instant};
 
 use crate::helpers::keys::rotate_keys;
 use crate::helpers::sessions::start_of_next_second;
@@ -15,9 +15,11 @@ use crate::tokens::segment;
 
 const PASSWORD: &str = "correct horse";
 /// `keys rotate` retires older keys one token lifetime plus leeway later: here 3 s.
-const ROTATE_ENV: [(&str, &str); 2] = [
+/// (No publish delay: the restarted server must sign with the new key at once.)
+const ROTATE_ENV: [(&str, &str); 3] = [
     ("TOKENGATE_ACCESS_TOKEN_TTL_SECS", "3"),
     ("TOKENGATE_JWT_LEEWAY_SECS", "0"),
+    ("TOKENGATE_KEY_PUBLISH_DELAY_SECS", "0"),
 ];
 /// Past the retirement of the old key (3 s after the rotation, counted in whole seconds).
 const PAST_RETIREMENT: Duration = Duration::from_millis(3500);
@@ -162,7 +164,46 @@ async fn restart_after_the_retirement_keeps_signing_with_the_new_key(backend: Ba
     assert_invalid_token(server.me(&rotated.old_token).await).await;
 }
 
+/// A running server learns a rotated key from the database by itself: the key is published
+/// (in the JWKS, verifiable) before it starts signing, so no instance ever meets an unknown kid.
+async fn running_server_publishes_a_rotated_key_before_signing_with_it(backend: Backend) {
+    let server = TestServer::spawn_with(backend, &[("TOKENGATE_KEY_RELOAD_SECS", "1")]).await;
+    let old_token = server.token_for("alice", PASSWORD).await;
+    let old_kid = segment(&old_token, 0)["kid"].clone();
+
+    rotate_keys(
+        server.storage(),
+        &[("TOKENGATE_KEY_PUBLISH_DELAY_SECS", "4")],
+    )
+    .await;
+    sleep(Duration::from_millis(2500)).await;
+
+    let jwks = json_with_status(server.get("/.well-known/jwks.json").await, 200).await;
+    assert_eq!(
+        jwks["keys"].as_array().expect("keys").len(),
+        2,
+        "new key published"
+    );
+    let still_old = server.token_for("bob", PASSWORD).await;
+    assert_eq!(
+        segment(&still_old, 0)["kid"],
+        old_kid,
+        "not signing with it yet"
+    );
+
+    sleep(Duration::from_millis(4000)).await;
+    let new_token = server.token_for("carol", PASSWORD).await;
+    assert_ne!(
+        segment(&new_token, 0)["kid"],
+        old_kid,
+        "signing with the new key"
+    );
+    json_with_status(server.me(&new_token).await, 200).await;
+    json_with_status(server.me(&old_token).await, 200).await;
+}
+
 on_both_backends!(
+    running_server_publishes_a_rotated_key_before_signing_with_it,
     tokens_after_a_rotation_carry_the_new_kid_that_keys_rotate_printed,
     token_of_the_old_key_still_verifies_right_after_the_rotation,
     jwks_lists_the_old_and_the_new_key_until_the_old_one_retires,

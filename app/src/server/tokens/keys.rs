@@ -43,7 +43,8 @@ pub struct PublicJwk {
 
 /// The key set of this server: one signer, every active key as a verifier.
 pub struct SigningKeys {
-    signer: Signer,
+    /// Keys that may sign, newest first, each from its activation time on.
+    signers: Vec<(i64, Signer)>,
     /// kid -> (key, time it stops verifying).
     verifiers: HashMap<String, (DecodingKey, Option<i64>)>,
     public: Vec<(PublicJwk, Option<i64>)>,
@@ -52,15 +53,17 @@ pub struct SigningKeys {
 struct Loaded {
     kid: String,
     signing: SigningKey,
+    /// When it starts signing: keys are published (verifiable everywhere) before they sign.
+    active_from: i64,
     retired_at: Option<i64>,
 }
 
 impl SigningKeys {
-    /// Builds a key set from Ed25519 keys, the first of which signs.
+    /// Builds a key set from Ed25519 keys, newest first.
     fn from_loaded(keys: Vec<Loaded>) -> Option<Self> {
         let mut verifiers = HashMap::new();
         let mut public = Vec::new();
-        let mut signer = None;
+        let mut signers = Vec::new();
         for key in keys {
             let x = URL_SAFE_NO_PAD.encode(key.signing.verifying_key().as_bytes());
             let decoding = DecodingKey::from_ed_components(&x).ok()?;
@@ -76,16 +79,23 @@ impl SigningKeys {
                 },
                 key.retired_at,
             ));
-            if signer.is_none() {
-                let der = key.signing.to_pkcs8_der().ok()?;
-                signer = Some(Signer {
+            // A key on its way out still signs until its successor activates (it retires one
+            // token lifetime after that).
+            let der = key.signing.to_pkcs8_der().ok()?;
+            signers.push((
+                key.active_from,
+                Signer {
                     kid: key.kid,
                     encoding: EncodingKey::from_ed_der(der.as_bytes()),
-                });
-            }
+                },
+            ));
         }
+        if signers.is_empty() {
+            return None;
+        }
+        signers.sort_by(|a, b| b.0.cmp(&a.0));
         Some(Self {
-            signer: signer?,
+            signers,
             verifiers,
             public,
         })
@@ -96,6 +106,7 @@ impl SigningKeys {
         Self::from_loaded(vec![Loaded {
             kid: new_kid(),
             signing: SigningKey::generate(&mut OsRng),
+            active_from: 0,
             retired_at: None,
         }])
         .expect("a freshly generated Ed25519 key is always usable")
@@ -116,6 +127,7 @@ impl SigningKeys {
             return Self::from_loaded(vec![Loaded {
                 kid,
                 signing,
+                active_from: 0,
                 retired_at: None,
             }])
             .ok_or_else(|| file_err("key rejected".into()));
@@ -124,7 +136,7 @@ impl SigningKeys {
         let mut stored = db::keys::active(db, now).await?;
         if stored.is_empty() {
             // First start: every instance racing here ends up with the same generation-1 key.
-            store_new_key(db, true).await?;
+            store_new_key(db, true, 0).await?;
             stored = db::keys::active(db, now).await?;
         } else if stored.first().is_some_and(|k| k.retired_at.is_some()) {
             generate_and_store(db, None).await?;
@@ -139,14 +151,23 @@ impl SigningKeys {
             loaded.push(Loaded {
                 kid: key.kid,
                 signing,
+                active_from: key.created_at,
                 retired_at: key.retired_at,
             });
         }
         Self::from_loaded(loaded).ok_or(KeyError::Corrupt { kid: "?".into() })
     }
 
+    /// The newest key already active; before any is (cannot happen after the first start),
+    /// the oldest one.
     pub fn signer(&self) -> &Signer {
-        &self.signer
+        let now = crate::server::now_unix();
+        self.signers
+            .iter()
+            .find(|(from, _)| *from <= now)
+            .or(self.signers.last())
+            .map(|(_, signer)| signer)
+            .expect("a key set always has a signer")
     }
 
     /// The key for `kid`, unless unknown or retired.
@@ -176,14 +197,23 @@ pub async fn generate_and_store(
     db: &Db,
     retire_others_after: Option<i64>,
 ) -> Result<String, KeyError> {
-    let kid = store_new_key(db, false).await?;
+    let kid = store_new_key(db, false, 0).await?;
     if let Some(after) = retire_others_after {
         db::keys::retire_others(db, &kid, crate::server::now_unix() + after).await?;
     }
     Ok(kid)
 }
 
-async fn store_new_key(db: &Db, only_if_first: bool) -> Result<String, KeyError> {
+/// Rotation: a new key that every instance learns (at its next key reload) before it starts
+/// signing `publish_delay` seconds from now; older keys retire once their last tokens expired.
+pub async fn rotate(db: &Db, publish_delay: i64, token_lifetime: i64) -> Result<String, KeyError> {
+    let kid = store_new_key(db, false, publish_delay).await?;
+    let retire_at = crate::server::now_unix() + publish_delay + token_lifetime;
+    db::keys::retire_others(db, &kid, retire_at).await?;
+    Ok(kid)
+}
+
+async fn store_new_key(db: &Db, only_if_first: bool, activate_in: i64) -> Result<String, KeyError> {
     let signing = SigningKey::generate(&mut OsRng);
     let pem = signing
         .to_pkcs8_pem(Default::default())
@@ -195,7 +225,7 @@ async fn store_new_key(db: &Db, only_if_first: bool) -> Result<String, KeyError>
             kid: kid.clone(),
             algorithm: "EdDSA".into(),
             private_pem: pem.to_string(),
-            created_at: crate::server::now_unix(),
+            created_at: crate::server::now_unix() + activate_in,
             retired_at: None,
         },
         only_if_first,

@@ -7,7 +7,10 @@
 
 mod keys;
 
-pub use keys::{generate_and_store as generate_signing_key, KeyError, PublicJwk, SigningKeys};
+pub use keys::{
+    generate_and_store as generate_signing_key, rotate as rotate_signing_key, KeyError, PublicJwk,
+    SigningKeys,
+};
 
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
