@@ -93,7 +93,7 @@ impl SigningKeys {
         if signers.is_empty() {
             return None;
         }
-        signers.sort_by(|a, b| b.0.cmp(&a.0));
+        signers.sort_by_key(|(active_from, _)| std::cmp::Reverse(*active_from));
         Some(Self {
             signers,
             verifiers,
