@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use app::server::config::Config;
 use app::server::db::Db;
 use app::server::state::AppState;
-use app::server::tokens::{rotate_signing_key, SigningKeys};
+use app::server::tokens::{load_signing_keys, rotate_signing_key, KeySource};
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::config::get_configuration;
@@ -108,7 +108,8 @@ async fn serve(config: Config) -> Result<(), String> {
 /// Reloads the signing keys from the database every `TOKENGATE_KEY_RELOAD_SECS`, so rotated
 /// keys are picked up (and retired ones dropped) without a restart.
 fn spawn_key_reload(state: &AppState, config: &Config) {
-    if config.jwt_private_key_file.is_some() {
+    let source = KeySource::from_config(config);
+    if source.is_configured() {
         return;
     }
     let (keys, db) = (state.keys.clone(), state.db.clone());
@@ -118,7 +119,7 @@ fn spawn_key_reload(state: &AppState, config: &Config) {
         ticker.tick().await;
         loop {
             ticker.tick().await;
-            match SigningKeys::load_or_generate(&db, None).await {
+            match load_signing_keys(&db, &source).await {
                 Ok(fresh) => keys.store(std::sync::Arc::new(fresh)),
                 Err(e) => tracing::warn!(error = %e, "signing keys not reloaded"),
             }
@@ -140,7 +141,7 @@ async fn rotate_key(config: &Config) -> Result<(), String> {
     // signed (one lifetime plus leeway) have expired, then retire.
     let delay = config.key_publish_delay_secs as i64;
     let lifetime = (config.access_token_ttl_secs + config.jwt_leeway_secs) as i64;
-    let kid = rotate_signing_key(&db, delay, lifetime)
+    let kid = rotate_signing_key(&db, config.jwt_algorithm, delay, lifetime)
         .await
         .map_err(|e| e.to_string())?;
     println!(

@@ -63,6 +63,21 @@ pub struct Config {
     )]
     pub jwt_leeway_secs: u64,
 
+    /// Signing algorithm: `EdDSA` (Ed25519, published in the JWKS) or `HS256` (a shared secret,
+    /// never published).
+    #[arg(long, env = "TOKENGATE_JWT_ALGORITHM", value_name = "TOKENGATE_JWT_ALGORITHM", value_enum,
+        default_value_t = JwtAlgorithm::EdDSA)]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 only: the HMAC secret (at least 32 bytes). Default: generated and stored.
+    #[arg(
+        long,
+        env = "TOKENGATE_JWT_HS256_SECRET",
+        value_name = "TOKENGATE_JWT_HS256_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_hs256_secret: Option<secrecy::SecretString>,
+
     /// An Ed25519 private key (PKCS#8 PEM) to sign with instead of the generated one.
     #[arg(
         long,
@@ -167,6 +182,23 @@ pub struct Config {
     #[arg(long, env = "TOKENGATE_REFRESH_REUSE_GRACE_SECS", value_name = "TOKENGATE_REFRESH_REUSE_GRACE_SECS",
         default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub refresh_reuse_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JwtAlgorithm {
+    #[value(name = "EdDSA")]
+    EdDSA,
+    #[value(name = "HS256")]
+    HS256,
+}
+
+impl JwtAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EdDSA => "EdDSA",
+            Self::HS256 => "HS256",
+        }
+    }
 }
 
 impl Config {

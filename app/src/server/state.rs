@@ -11,7 +11,7 @@ use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
 use super::sessions::SessionPolicy;
 use super::throttle::ThrottlePolicy;
-use super::tokens::{KeyError, SigningKeys, TokenPolicy};
+use super::tokens::{load_signing_keys, KeyError, KeySource, SigningKeys, TokenPolicy};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -43,8 +43,7 @@ impl AppState {
     ) -> Result<Self, StartupError> {
         let db = Db::connect(config).await?;
         db.migrate().await?;
-        let keys =
-            SigningKeys::load_or_generate(&db, config.jwt_private_key_file.as_deref()).await?;
+        let keys = load_signing_keys(&db, &KeySource::from_config(config)).await?;
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
         Ok(Self {
             leptos_options,

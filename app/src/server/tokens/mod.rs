@@ -5,20 +5,19 @@
 //! headers that point elsewhere for keys (`jku`, `x5u`, `jwk`, `x5c`) refused, then signature, `exp`,
 //! `nbf`, `iss` and `aud` checked with a small leeway.
 
+mod key_store;
 mod keys;
 
-pub use keys::{
-    generate_and_store as generate_signing_key, rotate as rotate_signing_key, KeyError, PublicJwk,
-    SigningKeys,
+pub use key_store::{
+    load_or_generate as load_signing_keys, rotate as rotate_signing_key, KeyError, KeySource,
 };
+pub use keys::{PublicJwk, SigningKeys};
 
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
 
 /// Tokens larger than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
-/// The only algorithm accepted.
-pub const ALGORITHM: Algorithm = Algorithm::EdDSA;
 /// RFC 9068 media type of an access token.
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
@@ -95,7 +94,7 @@ pub fn issue_access_token(
         sid: subject.session_id.to_owned(),
     };
     let signer = keys.signer();
-    let mut header = Header::new(ALGORITHM);
+    let mut header = Header::new(keys.algorithm());
     header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
     header.kid = Some(signer.kid.clone());
     let token = jsonwebtoken::encode(&header, &claims, &signer.encoding)
@@ -113,7 +112,8 @@ pub fn verify_access_token(
         return Err(TokenError::TooLarge);
     }
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-    if header.alg != ALGORITHM {
+    // The one configured algorithm: never the one the token names (no `none`, no HS/EdDSA mix).
+    if header.alg != keys.algorithm() {
         return Err(TokenError::AlgorithmNotAllowed);
     }
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
@@ -126,7 +126,7 @@ pub fn verify_access_token(
     let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
     let decoding = keys.verifier(kid).ok_or(TokenError::UnknownKey)?;
 
-    let mut validation = Validation::new(ALGORITHM);
+    let mut validation = Validation::new(keys.algorithm());
     validation.leeway = policy.leeway_secs;
     validation.validate_exp = true;
     validation.validate_nbf = true;

@@ -127,7 +127,7 @@ fn hs256_signed_with_the_public_key_is_rejected() {
 fn wrong_typ_is_rejected() {
     let keys = SigningKeys::ephemeral();
     let (_, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
-    let mut header = Header::new(ALGORITHM);
+    let mut header = Header::new(jsonwebtoken::Algorithm::EdDSA);
     header.kid = Some(keys.signer().kid.clone());
     header.typ = Some("JWT".into());
     let token = jsonwebtoken::encode(&header, &claims, &keys.signer().encoding).unwrap();
@@ -138,7 +138,7 @@ fn wrong_typ_is_rejected() {
 fn external_key_references_are_rejected() {
     let keys = SigningKeys::ephemeral();
     let (_, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
-    let mut header = Header::new(ALGORITHM);
+    let mut header = Header::new(jsonwebtoken::Algorithm::EdDSA);
     header.kid = Some(keys.signer().kid.clone());
     header.typ = Some(ACCESS_TOKEN_TYP.into());
     header.jku = Some("https://attacker.example/jwks.json".into());
@@ -216,4 +216,26 @@ fn oversized_token_is_rejected_before_parsing() {
     let keys = SigningKeys::ephemeral();
     let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
     assert_eq!(rejection(&keys, &huge), TokenError::TooLarge);
+}
+
+#[test]
+fn hs256_key_set_issues_and_verifies_and_publishes_nothing() {
+    let keys = SigningKeys::ephemeral_hs256();
+    let (token, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
+    assert_eq!(parts(&token).0["alg"], "HS256");
+    assert_eq!(
+        verify_access_token(&keys, &policy(), &token).unwrap(),
+        claims
+    );
+    assert!(keys.public_jwks().is_empty());
+}
+
+#[test]
+fn tokens_of_the_other_algorithm_are_refused_both_ways() {
+    let hmac = SigningKeys::ephemeral_hs256();
+    let ed = SigningKeys::ephemeral();
+    let (hs_token, _) = issue_access_token(&hmac, &policy(), subject(), now()).unwrap();
+    let (ed_token, _) = issue_access_token(&ed, &policy(), subject(), now()).unwrap();
+    assert_eq!(rejection(&ed, &hs_token), TokenError::AlgorithmNotAllowed);
+    assert_eq!(rejection(&hmac, &ed_token), TokenError::AlgorithmNotAllowed);
 }
