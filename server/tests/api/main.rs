@@ -25,6 +25,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod account_deletion;
 mod algorithms;
 mod attacks;
 mod errors;
