@@ -42,30 +42,10 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
 /// 401 `invalid_credentials` for a wrong password.
 #[server(prefix = "/api", endpoint = "account/delete", input = leptos::server_fn::codec::Json, client = ApiClient)]
 pub async fn delete_account(password: String) -> Result<super::LoggedOut, ApiError> {
-    use crate::server::credentials::Password;
     use crate::server::db::users;
-    use crate::server::respond::{app_state, clear_refresh_cookie, db_error, internal};
+    use crate::server::respond::{clear_refresh_cookie, db_error};
 
-    let claims = crate::server::guard::require_live_session().await?;
-    let state = app_state()?;
-    let user = users::find_by_id(&state.db, &claims.sub)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(ApiError::invalid_token)?;
-    let verified = state
-        .passwords
-        .verify(
-            Password::for_login(password)?,
-            Some(user.password_hash.clone()),
-        )
-        .await
-        .map_err(internal)?;
-    if !verified {
-        return Err(ApiError::new(
-            crate::error::ErrorCode::InvalidCredentials,
-            "The password is not correct",
-        ));
-    }
+    let (state, _claims, user) = crate::server::guard::reauthenticate(password).await?;
     users::delete(&state.db, &user.id).await.map_err(db_error)?;
     clear_refresh_cookie().await;
     tracing::info!(user_id = %user.id, "account deleted");

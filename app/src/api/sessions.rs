@@ -69,40 +69,9 @@ pub async fn change_password(
 ) -> Result<SessionsEnded, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::{sessions as store, users};
-    use crate::server::respond::{app_state, db_error, internal};
-    use crate::server::throttle;
+    use crate::server::respond::{db_error, internal};
 
-    let claims = crate::server::guard::require_live_session().await?;
-    let state = app_state()?;
-    let user = users::find_by_id(&state.db, &claims.sub)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(ApiError::invalid_token)?;
-    // Guessing the current password with a stolen access token is throttled like a login.
-    let now = crate::server::now_unix();
-    let bucket = throttle::account_bucket(&user.username.to_ascii_lowercase());
-    throttle::admit(
-        &state.db,
-        &state.throttle,
-        &bucket,
-        state.throttle.login_max_failures,
-        now,
-    )
-    .await?;
-    let current = Password::for_login(current_password)?;
-    let verified = state
-        .passwords
-        .verify(current, Some(user.password_hash.clone()))
-        .await
-        .map_err(internal)?;
-    if verified {
-        throttle::clear(&state.db, &bucket).await?;
-    } else {
-        return Err(ApiError::new(
-            crate::error::ErrorCode::InvalidCredentials,
-            "The current password is not correct",
-        ));
-    }
+    let (state, claims, user) = crate::server::guard::reauthenticate(current_password).await?;
     let name = Username::parse(&user.username)?;
     let new = Password::parse(new_password, &name)?;
     let hash = state.passwords.hash(new).await.map_err(internal)?;

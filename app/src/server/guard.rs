@@ -63,6 +63,42 @@ pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), 
     }
 }
 
+/// For changes that need the password again (password change, account deletion): a live
+/// session plus the caller's current password. Wrong guesses are throttled like logins, so a
+/// stolen access token cannot be used to find the password.
+pub async fn reauthenticate(
+    password: String,
+) -> Result<(AppState, AccessClaims, super::db::users::UserRecord), ApiError> {
+    use super::respond::{app_state, db_error, internal};
+    use super::throttle;
+
+    let claims = require_live_session().await?;
+    let state = app_state()?;
+    let user = super::db::users::find_by_id(&state.db, &claims.sub)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(ApiError::invalid_token)?;
+    let now = super::now_unix();
+    let bucket = throttle::account_bucket(&user.username.to_ascii_lowercase());
+    let max = state.throttle.login_max_failures;
+    throttle::admit(&state.db, &state.throttle, &bucket, max, now).await?;
+    let password = super::credentials::Password::for_login(password)?;
+    let stored = Some(user.password_hash.clone());
+    let verified = state
+        .passwords
+        .verify(password, stored)
+        .await
+        .map_err(internal)?;
+    if !verified {
+        return Err(ApiError::new(
+            crate::error::ErrorCode::InvalidCredentials,
+            "The current password is not correct",
+        ));
+    }
+    throttle::clear(&state.db, &bucket).await?;
+    Ok((state, claims, user))
+}
+
 /// For plain axum routes: `AuthUser(claims)` or a 401 response.
 pub struct AuthUser(pub AccessClaims);
 
