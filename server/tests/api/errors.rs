@@ -122,7 +122,33 @@ async fn post_to_an_unknown_api_path_is_404_not_found(backend: Backend) {
     assert_error(response, 404, "not_found").await;
 }
 
+async fn api_root_is_a_json_404_not_found(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    assert_error(server.get("/api/").await, 404, "not_found").await;
+    assert_error(server.post_raw("/api/", JSON, "{}").await, 404, "not_found").await;
+}
+
+async fn head_on_a_protected_endpoint_without_a_token_is_401_not_400(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+
+    let response = server
+        .client
+        .head(server.url("/api/me"))
+        .send()
+        .await
+        .expect("HEAD");
+
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+}
+
 on_both_backends!(
+    api_root_is_a_json_404_not_found,
+    head_on_a_protected_endpoint_without_a_token_is_401_not_400,
     malformed_json_is_400_invalid_json,
     json_with_a_missing_field_is_400_invalid_input,
     json_with_wrong_field_types_is_400_invalid_input,

@@ -66,7 +66,60 @@ async fn password_change_replaces_the_password_for_login(backend: Backend) {
     json_with_status(server.login("alice", NEW_PASSWORD).await, 200).await;
 }
 
+async fn wrong_current_passwords_are_throttled_like_logins(backend: Backend) {
+    let server = TestServer::spawn_with(backend, &[("TOKENGATE_LOGIN_MAX_FAILURES", "3")]).await;
+    let session = server.signup_session("alice", PASSWORD).await;
+    let wrong = json!({ "current_password": "wrong horse", "new_password": NEW_PASSWORD });
+
+    for _ in 0..3 {
+        let response = server.post_bearer("/api/auth/password", &session.access_token, &wrong);
+        assert_error(response.await, 401, "invalid_credentials").await;
+    }
+    let right = json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD });
+    let response = server.post_bearer("/api/auth/password", &session.access_token, &right);
+
+    assert_error(response.await, 429, "too_many_attempts").await;
+    assert_error(
+        server.login("alice", PASSWORD).await,
+        429,
+        "too_many_attempts",
+    )
+    .await;
+}
+
+async fn stored_hash_is_upgraded_to_the_configured_argon2_parameters_at_login(backend: Backend) {
+    let weak = [
+        ("TOKENGATE_ARGON2_MEMORY_KIB", "8192"),
+        ("TOKENGATE_ARGON2_ITERATIONS", "1"),
+    ];
+    let server = TestServer::spawn_with(backend, &weak).await;
+    server.signup_session("alice", PASSWORD).await;
+    let (storage, _) = server.stop().await;
+    let owasp = [
+        ("TOKENGATE_ARGON2_MEMORY_KIB", "19456"),
+        ("TOKENGATE_ARGON2_ITERATIONS", "2"),
+    ];
+    let server = TestServer::start(storage, &owasp).await;
+    let hash = || server.sql("SELECT password_hash FROM users WHERE username_key = 'alice'");
+    assert!(
+        hash().starts_with("$argon2id$v=19$m=8192,t=1,p=1$"),
+        "{}",
+        hash()
+    );
+
+    json_with_status(server.login("alice", PASSWORD).await, 200).await;
+
+    assert!(
+        hash().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        hash()
+    );
+    json_with_status(server.login("alice", PASSWORD).await, 200).await;
+}
+
 on_both_backends!(
+    wrong_current_passwords_are_throttled_like_logins,
+    stored_hash_is_upgraded_to_the_configured_argon2_parameters_at_login,
     password_change_with_a_wrong_current_password_is_401_invalid_credentials,
     password_change_to_a_weak_password_is_422_weak_password,
     password_change_ends_the_other_sessions_and_keeps_this_one,
