@@ -25,7 +25,7 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     let username = Username::parse(&username)?;
     let password = Password::parse(password, &username)?;
     // Counted before the insert: "username taken" answers are throttled too.
-    throttle::admit(
+    throttle::take_attempt(
         &state.db,
         &state.throttle,
         &bucket,
@@ -77,9 +77,9 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let policy = &state.throttle;
     // Both counts are taken before the password is checked, so parallel guesses cannot overtake
     // the limits; a success takes them back.
-    throttle::admit(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
+    throttle::take_attempt(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
     if let Some(bucket) = &account_bucket {
-        throttle::admit(
+        throttle::take_attempt(
             &state.db,
             &state.throttle,
             bucket,

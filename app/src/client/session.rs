@@ -13,11 +13,16 @@ use base64::Engine as _;
 use crate::auth_context::AuthContext;
 use crate::error::{ApiError, ErrorCode};
 
-/// `(iat, exp)` read from a token's payload (display/scheduling only: never trusted).
+/// Segment `index` (0 header, 1 claims) of a JWT as JSON. For display and scheduling only: the
+/// browser cannot verify a token and never trusts what it reads here.
+pub fn jwt_segment(token: &str, index: usize) -> Option<serde_json::Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.split('.').nth(index)?).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// `(iat, exp)` read from a token's payload.
 pub fn token_times(token: &str) -> Option<(i64, i64)> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let claims = jwt_segment(token, 1)?;
     Some((claims.get("iat")?.as_i64()?, claims.get("exp")?.as_i64()?))
 }
 

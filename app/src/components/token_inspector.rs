@@ -1,21 +1,15 @@
 //! Shows what the access token carries: its decoded header and claims, and the time left.
 //! Decoding here is for display only; the server verifies the signature on every call.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use leptos::prelude::*;
 
+use crate::client::session::jwt_segment;
 use crate::time_fmt::{countdown, now_secs};
 
 /// The JSON of a token's header and payload, pretty-printed; `None` if it is not a JWT.
 pub fn decode_parts(token: &str) -> Option<(String, String, Option<i64>)> {
-    let mut parts = token.split('.');
-    let decode = |part: Option<&str>| -> Option<serde_json::Value> {
-        let bytes = URL_SAFE_NO_PAD.decode(part?).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    };
-    let header = decode(parts.next())?;
-    let claims = decode(parts.next())?;
+    let header = jwt_segment(token, 0)?;
+    let claims = jwt_segment(token, 1)?;
     let exp = claims.get("exp").and_then(serde_json::Value::as_i64);
     Some((
         serde_json::to_string_pretty(&header).ok()?,
@@ -81,6 +75,9 @@ pub fn TokenInspector(#[prop(into)] token: Signal<Option<String>>) -> impl IntoV
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
     use super::*;
 
     #[test]

@@ -93,6 +93,17 @@ pub async fn admit(
     now: i64,
 ) -> Result<(), ApiError> {
     ensure_unlocked(db, &[bucket], now).await?;
+    take_attempt(db, policy, bucket, max, now).await
+}
+
+/// `admit` for a caller that has just checked `ensure_unlocked` itself (no second lock query).
+pub async fn take_attempt(
+    db: &Db,
+    policy: &ThrottlePolicy,
+    bucket: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), ApiError> {
     let count = store::count_event(db, bucket, now, policy.window_secs)
         .await
         .map_err(super::respond::db_error)?;

@@ -6,26 +6,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use proptest::prelude::*;
 
+use super::tests::{now, policy, subject};
 use super::*;
 use crate::server::credentials::{Password, Username};
 
-fn policy() -> TokenPolicy {
-    TokenPolicy {
-        issuer: "tokengate".into(),
-        audience: "tokengate".into(),
-        ttl_secs: 900,
-        leeway_secs: 5,
-    }
-}
-
 fn valid_token(keys: &SigningKeys) -> String {
-    let subject = Subject {
-        user_id: "u1",
-        username: "alice",
-        role: "user",
-        session_id: "s1",
-    };
-    issue_access_token(keys, &policy(), subject, crate::server::now_unix())
+    issue_access_token(keys, &policy(), subject(), now())
         .map(|(t, _)| t)
         .unwrap()
 }

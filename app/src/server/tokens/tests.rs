@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::*;
 
-fn policy() -> TokenPolicy {
+pub(super) fn policy() -> TokenPolicy {
     TokenPolicy {
         issuer: "tokengate".into(),
         audience: "tokengate".into(),
@@ -14,11 +14,11 @@ fn policy() -> TokenPolicy {
     }
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     crate::server::now_unix()
 }
 
-fn subject() -> Subject<'static> {
+pub(super) fn subject() -> Subject<'static> {
     Subject {
         user_id: "6f1c0000-0000-4000-8000-000000000001",
         username: "alice",
