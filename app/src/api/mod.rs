@@ -4,6 +4,8 @@
 
 pub mod account;
 pub mod auth;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod refresh;
 pub mod sessions;
 

@@ -7,10 +7,11 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 
 use super::state::AppState;
-use super::tokens::{verify_access_token, AccessClaims};
+use super::tokens::AccessClaims;
 use crate::error::ApiError;
 
-/// Verifies the bearer token in `headers`. Never touches the database.
+/// Verifies the bearer token in `headers` (once per distinct token: see `tokens::cache`). Never
+/// touches the database.
 pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaims, ApiError> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -21,10 +22,14 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaim
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::invalid_token());
     }
-    verify_access_token(&state.keys.load(), &state.token_policy, token.trim()).map_err(|reason| {
-        tracing::debug!(%reason, "access token rejected");
-        ApiError::invalid_token()
-    })
+    let now = super::now_unix();
+    state
+        .verified_tokens
+        .verify(&state.keys.load(), &state.token_policy, token.trim(), now)
+        .map_err(|reason| {
+            tracing::debug!(%reason, "access token rejected");
+            ApiError::invalid_token()
+        })
 }
 
 /// For server functions: the verified claims of the caller, or 401.

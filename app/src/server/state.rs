@@ -11,7 +11,9 @@ use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
 use super::sessions::SessionPolicy;
 use super::throttle::ThrottlePolicy;
-use super::tokens::{load_signing_keys, KeyError, KeySource, SigningKeys, TokenPolicy};
+use super::tokens::{
+    load_signing_keys, KeyError, KeySource, SigningKeys, TokenPolicy, VerifiedTokenCache,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -20,6 +22,8 @@ pub struct AppState {
     /// Swapped in place by the key reload task (new and retired keys, no restart needed).
     pub keys: Arc<ArcSwap<SigningKeys>>,
     pub token_policy: Arc<TokenPolicy>,
+    /// Tokens that already passed full verification (see `tokens::cache`).
+    pub verified_tokens: Arc<VerifiedTokenCache>,
     pub passwords: PasswordHasher,
     pub throttle: Arc<ThrottlePolicy>,
     pub sessions: Arc<SessionPolicy>,
@@ -55,6 +59,9 @@ impl AppState {
                 ttl_secs: config.access_token_ttl_secs,
                 leeway_secs: config.jwt_leeway_secs,
             }),
+            verified_tokens: Arc::new(VerifiedTokenCache::new(
+                usize::try_from(config.token_cache_capacity).unwrap_or(usize::MAX),
+            )),
             passwords,
             throttle: Arc::new(ThrottlePolicy::from_config(config)),
             sessions: Arc::new(SessionPolicy::from_config(config)),

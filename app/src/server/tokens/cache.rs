@@ -1,0 +1,188 @@
+//! A bounded cache of tokens that already passed full verification, so a client that sends the
+//! same access token many times (a dashboard polling, a page firing several calls) pays for one
+//! signature check (~45 µs for Ed25519) instead of one per request.
+//!
+//! Safety rules (RFC 8725 still holds for every token the first time it is seen):
+//! - Keyed by SHA-256 of the whole token: a token that differs in any byte is a miss and goes
+//!   through `verify_access_token`; the token itself is never kept in memory.
+//! - Only successes are cached; a refused token is verified again every time.
+//! - A hit is re-checked on every use: `exp` (with the same leeway as full verification) and the
+//!   signing key (`kid`), which must still verify in the *current* key set, so a key retired or
+//!   dropped by the reload task stops its cached tokens at once.
+//! - Access tokens are not revocable before `exp` in this design (stateless by choice); calls that
+//!   must see a logout or revocation at once use `require_live_session`, which asks the database
+//!   whatever the cache holds.
+//! - Bounded by entry count (S3-FIFO eviction from `quick_cache`), so memory stays flat however
+//!   many users there are; capacity 0 turns the cache off.
+
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
+
+use super::{
+    verify_access_token, verify_with_kid, AccessClaims, SigningKeys, TokenError, TokenPolicy,
+};
+
+struct Verified {
+    claims: AccessClaims,
+    kid: String,
+}
+
+pub struct VerifiedTokenCache {
+    entries: Option<Cache<[u8; 32], Arc<Verified>>>,
+}
+
+impl VerifiedTokenCache {
+    /// A cache holding at most `capacity` verified tokens (0: no cache).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: (capacity > 0).then(|| Cache::new(capacity)),
+        }
+    }
+
+    /// Same answer as [`verify_access_token`], from the cache when this exact token was verified
+    /// before and is still within its lifetime and its key.
+    pub fn verify(
+        &self,
+        keys: &SigningKeys,
+        policy: &TokenPolicy,
+        token: &str,
+        now: i64,
+    ) -> Result<AccessClaims, TokenError> {
+        let Some(entries) = &self.entries else {
+            return verify_access_token(keys, policy, token);
+        };
+        if token.len() > super::MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge);
+        }
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(hit) = entries.get(&digest) {
+            if still_valid(&hit, keys, policy, now) {
+                return Ok(hit.claims.clone());
+            }
+            // Expired or its key is gone: forget it and let full verification say why.
+            entries.remove(&digest);
+        }
+        let (claims, kid) = verify_with_kid(keys, policy, token)?;
+        entries.insert(
+            digest,
+            Arc::new(Verified {
+                claims: claims.clone(),
+                kid,
+            }),
+        );
+        Ok(claims)
+    }
+
+    /// Entries held now (tests, metrics).
+    pub fn len(&self) -> usize {
+        self.entries.as_ref().map_or(0, Cache::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The checks of full verification that can change after it succeeded: time and key.
+fn still_valid(entry: &Verified, keys: &SigningKeys, policy: &TokenPolicy, now: i64) -> bool {
+    let leeway = policy.leeway_secs as i64;
+    entry.claims.exp >= now - leeway && keys.verifier(&entry.kid).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::tokens::{issue_access_token, Subject};
+
+    fn policy() -> TokenPolicy {
+        TokenPolicy {
+            issuer: "tokengate".into(),
+            audience: "tokengate".into(),
+            ttl_secs: 900,
+            leeway_secs: 5,
+        }
+    }
+
+    fn token(keys: &SigningKeys, user: &str) -> (String, AccessClaims) {
+        let subject = Subject {
+            user_id: user,
+            username: user,
+            role: "user",
+            session_id: "sid",
+        };
+        issue_access_token(keys, &policy(), subject, crate::server::now_unix()).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_token_is_answered_from_the_cache_with_the_same_claims() {
+        let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
+        let (jwt, claims) = token(&keys, "alice");
+        let now = crate::server::now_unix();
+        assert_eq!(
+            cache.verify(&keys, &policy(), &jwt, now),
+            Ok(claims.clone())
+        );
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.verify(&keys, &policy(), &jwt, now), Ok(claims));
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_token_differing_by_one_byte_from_a_cached_one_is_refused() {
+        let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
+        let (jwt, _) = token(&keys, "alice");
+        let now = crate::server::now_unix();
+        cache.verify(&keys, &policy(), &jwt, now).unwrap();
+        let mut tampered = jwt.into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert!(cache.verify(&keys, &policy(), &tampered, now).is_err());
+        assert_eq!(cache.len(), 1, "refusals are never cached");
+    }
+
+    #[test]
+    fn a_cached_token_stops_at_its_exp_plus_leeway() {
+        let keys = SigningKeys::ephemeral();
+        let (_, claims) = token(&keys, "alice");
+        let kid = keys.signer().kid.clone();
+        let entry = Verified { claims, kid };
+        let exp = entry.claims.exp;
+        assert!(still_valid(&entry, &keys, &policy(), exp + 5));
+        assert!(!still_valid(&entry, &keys, &policy(), exp + 6));
+    }
+
+    #[test]
+    fn a_cached_token_is_refused_once_its_key_is_no_longer_in_the_key_set() {
+        let (old_keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
+        let (jwt, _) = token(&old_keys, "alice");
+        let now = crate::server::now_unix();
+        cache.verify(&old_keys, &policy(), &jwt, now).unwrap();
+        let reloaded = SigningKeys::ephemeral();
+        assert_eq!(
+            cache.verify(&reloaded, &policy(), &jwt, now),
+            Err(TokenError::UnknownKey)
+        );
+        assert!(cache.is_empty(), "the stale entry is dropped");
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_capacity_and_zero_turns_it_off() {
+        let keys = SigningKeys::ephemeral();
+        let now = crate::server::now_unix();
+        let bounded = VerifiedTokenCache::new(16);
+        let off = VerifiedTokenCache::new(0);
+        for i in 0..200 {
+            let (jwt, claims) = token(&keys, &format!("user{i}"));
+            assert_eq!(
+                bounded.verify(&keys, &policy(), &jwt, now),
+                Ok(claims.clone())
+            );
+            assert_eq!(off.verify(&keys, &policy(), &jwt, now), Ok(claims));
+        }
+        assert!(bounded.len() <= 16, "held {}", bounded.len());
+        assert_eq!(off.len(), 0);
+    }
+}
