@@ -167,6 +167,12 @@ pub struct Config {
         default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub key_reload_secs: u64,
 
+    /// Verified access tokens remembered (by SHA-256) so a repeated token skips the signature
+    /// check; `exp` and the key are still checked on every use. 0 turns the cache off.
+    #[arg(long, env = "TOKENGATE_TOKEN_CACHE_CAPACITY", value_name = "TOKENGATE_TOKEN_CACHE_CAPACITY",
+        default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub token_cache_capacity: u64,
+
     /// A session ends after this many seconds without a refresh (default 7 days).
     #[arg(long, env = "TOKENGATE_REFRESH_IDLE_SECS", value_name = "TOKENGATE_REFRESH_IDLE_SECS", default_value_t = 604_800,
         value_parser = clap::value_parser!(u64).range(1..=31_536_000))]

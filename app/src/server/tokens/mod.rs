@@ -5,8 +5,11 @@
 //! headers that point elsewhere for keys (`jku`, `x5u`, `jwk`, `x5c`) refused, then signature, `exp`,
 //! `nbf`, `iss` and `aud` checked with a small leeway.
 
+mod cache;
 mod key_store;
 mod keys;
+
+pub use cache::VerifiedTokenCache;
 
 pub use key_store::{
     load_or_generate as load_signing_keys, rotate as rotate_signing_key, KeyError, KeySource,
@@ -108,6 +111,15 @@ pub fn verify_access_token(
     policy: &TokenPolicy,
     token: &str,
 ) -> Result<AccessClaims, TokenError> {
+    verify_with_kid(keys, policy, token).map(|(claims, _)| claims)
+}
+
+/// [`verify_access_token`], also returning the `kid` of the key that verified it.
+fn verify_with_kid(
+    keys: &SigningKeys,
+    policy: &TokenPolicy,
+    token: &str,
+) -> Result<(AccessClaims, String), TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::TooLarge);
     }
@@ -134,7 +146,7 @@ pub fn verify_access_token(
     validation.set_audience(&[&policy.audience]);
     validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
     jsonwebtoken::decode::<AccessClaims>(token, decoding, &validation)
-        .map(|data| data.claims)
+        .map(|data| (data.claims, kid.to_owned()))
         .map_err(|e| TokenError::Invalid(format!("{:?}", e.kind())))
 }
 
