@@ -1,1 +1,243 @@
-fn main() {}
+//! `tokengate-bench`: what the benchmark (bench/run.py) needs from the product's own code.
+//!
+//! - `seed-users`: N users in the server's database, all with one real Argon2id hash (hashing a
+//!   million passwords would take hours; verifying one costs the same whichever user it is).
+//! - `mint-tokens`: one access token per seeded user, signed by the server's own keys through
+//!   the server's own `issue_access_token`, written as `Authorization:` header lines for wrk.
+//! - `hash-cost`: the time of one password verification with the server's Argon2 parameters,
+//!   the floor under any login.
+//!
+//! Every setting (DATABASE_URL, TOKENGATE_*) is read exactly as the server reads it.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use app::server::config::Config;
+use app::server::credentials::{Password, Username};
+use app::server::db::Db;
+use app::server::passwords::PasswordHasher;
+use app::server::tokens::{issue_access_token, load_signing_keys, KeySource, Subject, TokenPolicy};
+use clap::{Parser, Subcommand};
+use sqlx::Row;
+
+/// The one password every seeded user has.
+const PASSWORD: &str = "bench-password-7f3k";
+/// Seeded usernames: `bench<i>`.
+const PREFIX: &str = "bench";
+/// Rows per INSERT statement (SQLite allows 32,766 bound parameters; 6 per row).
+const BATCH: usize = 1_000;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replace the seeded users with `users` fresh ones (`bench0`, `bench1`, ...).
+    SeedUsers {
+        #[arg(long)]
+        users: usize,
+    },
+    /// Write one `Authorization: Bearer` line per seeded user (the first `users` of them).
+    MintTokens {
+        #[arg(long)]
+        users: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the median and p99 of one password verification, in milliseconds, as JSON.
+    HashCost {
+        #[arg(long, default_value_t = 30)]
+        samples: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::SeedUsers { users } => seed_users(&cli.config, users).await,
+        Command::MintTokens { users, out } => mint_tokens(&cli.config, users, &out).await,
+        Command::HashCost { samples } => hash_cost(&cli.config, samples).await,
+    }
+}
+
+async fn open(config: &Config) -> Result<Db, String> {
+    let db = Db::connect(config).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+fn hasher(config: &Config) -> Result<PasswordHasher, String> {
+    PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)
+        .map_err(|e| e.to_string())
+}
+
+async fn seed_users(config: &Config, count: usize) -> Result<(), String> {
+    let started = Instant::now();
+    let db = open(config).await?;
+    let password = Password::for_login(PASSWORD.to_owned()).map_err(|e| e.message)?;
+    let hash = hasher(config)?
+        .hash(password)
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = app::server::now_unix();
+
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    sqlx::query("DELETE FROM users WHERE username_key LIKE 'bench%'")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    for start in (0..count).step_by(BATCH) {
+        let end = (start + BATCH).min(count);
+        let mut sql = String::from(
+            "INSERT INTO users (id, username, username_key, password_hash, role, created_at) VALUES ",
+        );
+        for (row, _) in (start..end).enumerate() {
+            let p = row * 6;
+            if row > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for i in start..end {
+            let username = Username::parse(&format!("{PREFIX}{i}")).map_err(|e| e.message)?;
+            query = query
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(username.as_str().to_owned())
+                .bind(username.key().to_owned())
+                .bind(hash.clone())
+                .bind("user")
+                .bind(now);
+        }
+        query.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "seeded {count} users in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(), String> {
+    let started = Instant::now();
+    let db = open(config).await?;
+    let keys = load_signing_keys(&db, &KeySource::from_config(config))
+        .await
+        .map_err(|e| e.to_string())?;
+    let policy = TokenPolicy {
+        issuer: config.jwt_issuer.clone(),
+        audience: config.jwt_audience.clone(),
+        ttl_secs: config.access_token_ttl_secs,
+        leeway_secs: config.jwt_leeway_secs,
+    };
+    let rows = sqlx::query(
+        "SELECT id, username FROM users WHERE username_key LIKE 'bench%' ORDER BY created_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    if rows.len() < count {
+        return Err(format!(
+            "{} seeded users, {count} asked: run seed-users first",
+            rows.len()
+        ));
+    }
+    let users: Vec<(String, String)> = rows
+        .iter()
+        .take(count)
+        .map(|row| Ok((row.try_get("id")?, row.try_get("username")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(|e| e.to_string())?;
+
+    // Signing is CPU-bound: split the users over the cores.
+    let now = app::server::now_unix();
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let chunk = users.len().div_ceil(threads).max(1);
+    let lines: Vec<Result<String, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = users
+            .chunks(chunk)
+            .map(|part| {
+                let (keys, policy) = (&keys, &policy);
+                scope.spawn(move || {
+                    let mut text = String::with_capacity(part.len() * 400);
+                    for (id, username) in part {
+                        let subject = Subject {
+                            user_id: id,
+                            username,
+                            role: "user",
+                            session_id: id,
+                        };
+                        let (token, _) = issue_access_token(keys, policy, subject, now)
+                            .map_err(|e| e.to_string())?;
+                        text.push_str("Authorization: Bearer ");
+                        text.push_str(&token);
+                        text.push('\n');
+                    }
+                    Ok(text)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("minting thread panicked"))
+            .collect()
+    });
+    let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| e.to_string())?);
+    for part in lines {
+        file.write_all(part?.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
+    file.flush().map_err(|e| e.to_string())?;
+    eprintln!(
+        "minted {count} tokens in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn hash_cost(config: &Config, samples: usize) -> Result<(), String> {
+    let hasher = hasher(config)?;
+    let password = || Password::for_login(PASSWORD.to_owned()).map_err(|e| e.message);
+    let stored = hasher.hash(password()?).await.map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples.max(1) {
+        let started = Instant::now();
+        let ok = hasher
+            .verify(password()?, Some(stored.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !ok {
+            return Err("the password did not verify".into());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{}",
+        serde_json::json!({
+            "samples": times.len(),
+            "median_ms": at(0.5),
+            "p99_ms": at(0.99),
+            "memory_kib": config.argon2_memory_kib,
+            "iterations": config.argon2_iterations,
+        })
+    );
+    Ok(())
+}
