@@ -1,5 +1,5 @@
 # The two commands of the README, plus the developer loop.
-.PHONY: serve test dev lint
+.PHONY: serve test dev lint bench
 
 serve:   ## build (release) and serve at http://127.0.0.1:3000
 	./scripts/serve.sh
@@ -12,3 +12,6 @@ dev:     ## live reload while editing
 
 lint:    ## formatting and clippy, native and wasm
 	./scripts/lint.sh
+
+bench:   ## release benchmark vs server-side sessions: bench/results/report.md + throughput.svg
+	python3 bench/run.py

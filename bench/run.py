@@ -223,7 +223,7 @@ def build() -> dict:
     times = {}
     t = time.monotonic()
     say("release build: server (with the bench-only unguarded twin of /api/me) + WASM, precompressed")
-    run("./scripts/setup.sh")
+    run("./scripts/setup.sh --bench")
     run(". scripts/env.sh && cargo leptos build --release --precompress --bin-features bench")
     times["leptos_release_s"] = round(time.monotonic() - t, 1)
     t = time.monotonic()

@@ -2,6 +2,7 @@
 # Installs what building and testing Tokengate needs, skipping whatever is already there.
 #   scripts/setup.sh          build tools (wasm32 target, cargo-leptos, wasm-bindgen CLI, wasm-opt)
 #   scripts/setup.sh --test   the above plus Chromium and the Playwright packages
+#   scripts/setup.sh --bench  the --test set plus wrk (the load generator of `make bench`)
 # Only package registries are used (crates.io, npm, Debian): nothing downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ if [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -47,4 +48,11 @@ if [ "${1:-}" = "--test" ]; then
     say "installing the Playwright test runner (npm ci)"
     (cd end2end && npm ci --silent --no-audit --no-fund)
   fi
+fi
+
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then
+  say "installing Debian's wrk"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 fi
