@@ -120,10 +120,8 @@ def ours_env(port: int, database_url: str | None = None, cache: int | None = Non
         "TOKENGATE_DATA_DIR": str(WORK / "data"),
         # The tokens minted at the start must outlive the whole run.
         "TOKENGATE_ACCESS_TOKEN_TTL_SECS": "7200",
+        "LEPTOS_HASH_FILES": "true",
     }
-    hash_file = RELEASE / "hash.txt"
-    if hash_file.exists():
-        env["LEPTOS_HASH_FILES"] = "true"
     if database_url:
         env["DATABASE_URL"] = database_url
     if cache is not None:
@@ -224,7 +222,9 @@ def build() -> dict:
     t = time.monotonic()
     say("release build: server (with the bench-only unguarded twin of /api/me) + WASM, precompressed")
     run("./scripts/setup.sh --bench")
-    run(". scripts/env.sh && cargo leptos build --release --precompress --bin-features bench")
+    # As `make serve` builds (scripts/serve.sh): content-hashed, precompressed static files.
+    run(". scripts/env.sh && cargo leptos build --release --precompress --bin-features bench",
+        env={"LEPTOS_HASH_FILES": "true"})
     times["leptos_release_s"] = round(time.monotonic() - t, 1)
     t = time.monotonic()
     say("release build: bench tools and the session baseline")
