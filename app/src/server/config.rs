@@ -63,7 +63,8 @@ pub struct Config {
     )]
     pub jwt_leeway_secs: u64,
 
-    /// Signing algorithm: `EdDSA` (Ed25519, published in the JWKS) or `HS256` (a shared secret,
+    /// Signing algorithm: `EdDSA` (Ed25519), `ES256` (ECDSA P-256) or `RS256` (RSA-2048
+    /// PKCS#1 v1.5), whose public keys are published in the JWKS, or `HS256` (a shared secret,
     /// never published).
     #[arg(long, env = "TOKENGATE_JWT_ALGORITHM", value_name = "TOKENGATE_JWT_ALGORITHM", value_enum,
         default_value_t = JwtAlgorithm::EdDSA)]
@@ -78,7 +79,8 @@ pub struct Config {
     )]
     pub jwt_hs256_secret: Option<secrecy::SecretString>,
 
-    /// An Ed25519 private key (PKCS#8 PEM) to sign with instead of the generated one.
+    /// A private key (PKCS#8 PEM) of the configured algorithm (Ed25519, P-256 or RSA of at
+    /// least 2048 bits) to sign with instead of the generated one.
     #[arg(
         long,
         env = "TOKENGATE_JWT_PRIVATE_KEY_FILE",
@@ -194,6 +196,10 @@ pub struct Config {
 pub enum JwtAlgorithm {
     #[value(name = "EdDSA")]
     EdDSA,
+    #[value(name = "ES256")]
+    ES256,
+    #[value(name = "RS256")]
+    RS256,
     #[value(name = "HS256")]
     HS256,
 }
@@ -202,6 +208,8 @@ impl JwtAlgorithm {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::EdDSA => "EdDSA",
+            Self::ES256 => "ES256",
+            Self::RS256 => "RS256",
             Self::HS256 => "HS256",
         }
     }

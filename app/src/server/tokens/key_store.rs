@@ -1,18 +1,19 @@
 //! Where keys come from: configuration (a PEM file or an HMAC secret) or the database, where a
 //! first key is generated with the OS CSPRNG on first start. Never a built-in default.
+//! Stored and configured private keys are PKCS#8 PEM; a stored HMAC secret is base64url.
 
 use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use ed25519_dalek::SigningKey;
 use jsonwebtoken::Algorithm;
-use rand_core::OsRng;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::traits::PublicKeyParts as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use super::keys::{new_kid, random_secret, KeyMaterial, LoadedKey, SigningKeys};
+use super::keys::{new_kid, LoadedKey, SigningKeys};
+use super::material::{KeyMaterial, RSA_BITS};
 use crate::server::config::{Config, JwtAlgorithm};
 use crate::server::db::{self, keys::StoredKey, Db};
 
@@ -23,11 +24,13 @@ pub enum KeyError {
     #[error("TOKENGATE_JWT_HS256_SECRET must be at least 32 bytes (256 bits) of random data")]
     WeakSecret,
     #[error(
-        "TOKENGATE_JWT_PRIVATE_KEY_FILE is an Ed25519 key: it needs TOKENGATE_JWT_ALGORITHM=EdDSA"
+        "TOKENGATE_JWT_PRIVATE_KEY_FILE is for EdDSA, ES256 or RS256; HS256 takes TOKENGATE_JWT_HS256_SECRET"
     )]
     Mismatch,
     #[error("stored signing key {kid} is unusable")]
     Corrupt { kid: String },
+    #[error("cannot generate a signing key")]
+    Generation,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -52,7 +55,9 @@ impl KeySource {
     /// True when keys come from configuration (nothing to reload from the database).
     pub fn is_configured(&self) -> bool {
         match self.algorithm {
-            JwtAlgorithm::EdDSA => self.key_file.is_some(),
+            JwtAlgorithm::EdDSA | JwtAlgorithm::ES256 | JwtAlgorithm::RS256 => {
+                self.key_file.is_some()
+            }
             JwtAlgorithm::HS256 => self.hs256_secret.is_some(),
         }
     }
@@ -61,7 +66,38 @@ impl KeySource {
 fn jwt_algorithm(algorithm: JwtAlgorithm) -> Algorithm {
     match algorithm {
         JwtAlgorithm::EdDSA => Algorithm::EdDSA,
+        JwtAlgorithm::ES256 => Algorithm::ES256,
+        JwtAlgorithm::RS256 => Algorithm::RS256,
         JwtAlgorithm::HS256 => Algorithm::HS256,
+    }
+}
+
+/// The `private_pem` column: PKCS#8 PEM for the asymmetric keys, base64url for an HMAC secret.
+pub(super) fn encode_private_key(material: &KeyMaterial) -> Option<String> {
+    let pem = match material {
+        KeyMaterial::Ed25519(key) => key.to_pkcs8_pem(Default::default()),
+        KeyMaterial::P256(key) => key.to_pkcs8_pem(Default::default()),
+        KeyMaterial::Rsa(key) => key.to_pkcs8_pem(Default::default()),
+        KeyMaterial::Hmac(secret) => return Some(URL_SAFE_NO_PAD.encode(secret)),
+    };
+    pem.ok().map(|pem| pem.to_string())
+}
+
+/// Reads a stored or configured key as `algorithm` wants it: a key of any other type (an EC
+/// PEM where RSA is configured, say) or an RSA key below [`RSA_BITS`] is `None`.
+pub(super) fn decode_private_key(algorithm: JwtAlgorithm, text: &str) -> Option<KeyMaterial> {
+    match algorithm {
+        JwtAlgorithm::EdDSA => ed25519_dalek::SigningKey::from_pkcs8_pem(text)
+            .ok()
+            .map(KeyMaterial::Ed25519),
+        JwtAlgorithm::ES256 => p256::ecdsa::SigningKey::from_pkcs8_pem(text)
+            .ok()
+            .map(KeyMaterial::P256),
+        JwtAlgorithm::RS256 => rsa::RsaPrivateKey::from_pkcs8_pem(text)
+            .ok()
+            .filter(|key| key.n().bits() >= RSA_BITS)
+            .map(|key| KeyMaterial::Rsa(Box::new(key))),
+        JwtAlgorithm::HS256 => URL_SAFE_NO_PAD.decode(text).ok().map(KeyMaterial::Hmac),
     }
 }
 
@@ -90,16 +126,8 @@ pub async fn load_or_generate(db: &Db, source: &KeySource) -> Result<SigningKeys
         let corrupt = || KeyError::Corrupt {
             kid: key.kid.clone(),
         };
-        let material = match source.algorithm {
-            JwtAlgorithm::EdDSA => KeyMaterial::Ed25519(
-                SigningKey::from_pkcs8_pem(&key.private_pem).map_err(|_| corrupt())?,
-            ),
-            JwtAlgorithm::HS256 => KeyMaterial::Hmac(
-                URL_SAFE_NO_PAD
-                    .decode(&key.private_pem)
-                    .map_err(|_| corrupt())?,
-            ),
-        };
+        let material =
+            decode_private_key(source.algorithm, &key.private_pem).ok_or_else(corrupt)?;
         loaded.push(LoadedKey {
             kid: key.kid,
             material,
@@ -110,31 +138,52 @@ pub async fn load_or_generate(db: &Db, source: &KeySource) -> Result<SigningKeys
     SigningKeys::from_loaded(algorithm, loaded).ok_or(KeyError::Corrupt { kid: "?".into() })
 }
 
-fn configured_key(source: &KeySource) -> Result<Option<LoadedKey>, KeyError> {
+pub(super) fn configured_key(source: &KeySource) -> Result<Option<LoadedKey>, KeyError> {
     match (source.algorithm, &source.key_file, &source.hs256_secret) {
-        (JwtAlgorithm::EdDSA, Some(path), _) => {
+        (JwtAlgorithm::HS256, Some(_), _) => Err(KeyError::Mismatch),
+        (algorithm, Some(path), _) => {
             let file_err = |reason: String| KeyError::File {
                 path: path.display().to_string(),
                 reason,
             };
             let pem = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
-            let signing = SigningKey::from_pkcs8_pem(&pem)
-                .map_err(|_| file_err("not an Ed25519 PKCS#8 PEM private key".into()))?;
-            // A stable kid derived from the public half.
-            let kid = URL_SAFE_NO_PAD.encode(&signing.verifying_key().as_bytes()[..12]);
-            Ok(Some(loaded(kid, KeyMaterial::Ed25519(signing))))
+            let material = decode_private_key(algorithm, &pem).ok_or_else(|| {
+                file_err(format!("not a {} private key", expected_key(algorithm)))
+            })?;
+            let kid = stable_kid(&material);
+            Ok(Some(loaded(kid, material)))
         }
-        (JwtAlgorithm::HS256, Some(_), _) => Err(KeyError::Mismatch),
         (JwtAlgorithm::HS256, None, Some(secret)) => {
             let bytes = secret.expose_secret().as_bytes().to_vec();
             if bytes.len() < 32 {
                 return Err(KeyError::WeakSecret);
             }
+            let material = KeyMaterial::Hmac(bytes);
             // A stable kid that reveals nothing about the secret.
-            let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&bytes)[..12]);
-            Ok(Some(loaded(kid, KeyMaterial::Hmac(bytes))))
+            Ok(Some(loaded(stable_kid(&material), material)))
         }
         _ => Ok(None),
+    }
+}
+
+fn expected_key(algorithm: JwtAlgorithm) -> &'static str {
+    match algorithm {
+        JwtAlgorithm::EdDSA => "Ed25519 PKCS#8 PEM",
+        JwtAlgorithm::ES256 => "P-256 PKCS#8 PEM",
+        JwtAlgorithm::RS256 => "PKCS#8 PEM RSA (at least 2048-bit)",
+        JwtAlgorithm::HS256 => "HS256",
+    }
+}
+
+/// A kid derived from the public half of a configured key, the same on every instance and
+/// restart. (Ed25519 keeps its original form: the first 12 bytes of the public key.)
+fn stable_kid(material: &KeyMaterial) -> String {
+    let digest = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(&Sha256::digest(bytes)[..12]);
+    match material {
+        KeyMaterial::Ed25519(key) => URL_SAFE_NO_PAD.encode(&key.verifying_key().as_bytes()[..12]),
+        KeyMaterial::P256(key) => digest(key.verifying_key().to_encoded_point(false).as_bytes()),
+        KeyMaterial::Rsa(key) => digest(&[key.n().to_bytes_be(), key.e().to_bytes_be()].concat()),
+        KeyMaterial::Hmac(secret) => digest(secret),
     }
 }
 
@@ -167,13 +216,14 @@ async fn store_new_key(
     only_if_first: bool,
     activate_in: i64,
 ) -> Result<String, KeyError> {
-    let secret = match algorithm {
-        JwtAlgorithm::EdDSA => SigningKey::generate(&mut OsRng)
-            .to_pkcs8_pem(Default::default())
-            .map_err(|_| KeyError::Corrupt { kid: "new".into() })?
-            .to_string(),
-        JwtAlgorithm::HS256 => URL_SAFE_NO_PAD.encode(random_secret()),
-    };
+    // RSA generation takes up to seconds of CPU: not on the async runtime's threads.
+    let secret = tokio::task::spawn_blocking(move || {
+        KeyMaterial::generate(algorithm).and_then(|material| encode_private_key(&material))
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or(KeyError::Generation)?;
     let kid = new_kid();
     let key = StoredKey {
         kid: kid.clone(),

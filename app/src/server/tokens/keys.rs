@@ -1,39 +1,21 @@
-//! The key set a server signs and verifies with: one algorithm (EdDSA by default, HS256 by
-//! configuration), every still-valid key as a verifier, the newest active one as the signer.
-//! Only EdDSA public keys are ever published; an HMAC secret never leaves the server.
+//! The key set a server signs and verifies with: one algorithm (EdDSA by default; ES256, RS256
+//! or HS256 by configuration), every still-valid key as a verifier, the newest active one as the
+//! signer. Public keys are published; an HMAC secret never leaves the server.
 
 use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use ed25519_dalek::pkcs8::EncodePrivateKey;
-use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand_core::{OsRng, RngCore};
-use serde::Serialize;
+
+use super::jwk::PublicJwk;
+use super::material::KeyMaterial;
+use crate::server::config::JwtAlgorithm;
 
 pub struct Signer {
     pub kid: String,
     pub encoding: EncodingKey,
-}
-
-/// One public key in JWKS form (RFC 8037 OKP).
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicJwk {
-    pub kty: &'static str,
-    pub crv: &'static str,
-    pub alg: &'static str,
-    #[serde(rename = "use")]
-    pub use_: &'static str,
-    pub kid: String,
-    pub x: String,
-}
-
-/// Secret key material of one key.
-pub enum KeyMaterial {
-    Ed25519(SigningKey),
-    /// At least 32 bytes.
-    Hmac(Vec<u8>),
 }
 
 /// A key as loaded: material plus its lifetime.
@@ -62,37 +44,26 @@ impl SigningKeys {
         let mut public = Vec::new();
         let mut signers = Vec::new();
         for key in keys {
-            let (encoding, decoding) = match &key.material {
-                KeyMaterial::Ed25519(signing) => {
-                    let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
-                    let decoding = DecodingKey::from_ed_components(&x).ok()?;
-                    public.push((
-                        PublicJwk {
-                            kty: "OKP",
-                            crv: "Ed25519",
-                            alg: "EdDSA",
-                            use_: "sig",
-                            kid: key.kid.clone(),
-                            x,
-                        },
-                        key.retired_at,
-                    ));
-                    let der = signing.to_pkcs8_der().ok()?;
-                    (EncodingKey::from_ed_der(der.as_bytes()), decoding)
-                }
-                KeyMaterial::Hmac(secret) => (
-                    EncodingKey::from_secret(secret),
-                    DecodingKey::from_secret(secret),
-                ),
-            };
-            verifiers.insert(key.kid.clone(), (decoding, key.retired_at));
+            // Each key is bound to one algorithm: material of another one makes the set unusable.
+            if key.material.algorithm() != algorithm {
+                return None;
+            }
+            let jwt = key.material.jwt_keys()?;
+            if let Some(params) = jwt.public {
+                let jwk = PublicJwk {
+                    kid: key.kid.clone(),
+                    key: params,
+                };
+                public.push((jwk, key.retired_at));
+            }
+            verifiers.insert(key.kid.clone(), (jwt.decoding, key.retired_at));
             // A key on its way out still signs until its successor activates (it retires one
             // token lifetime after that).
             signers.push((
                 key.active_from,
                 Signer {
                     kid: key.kid,
-                    encoding,
+                    encoding: jwt.encoding,
                 },
             ));
         }
@@ -110,24 +81,25 @@ impl SigningKeys {
 
     /// A fresh in-memory EdDSA key set (tests).
     pub fn ephemeral() -> Self {
-        let key = LoadedKey {
-            kid: new_kid(),
-            material: KeyMaterial::Ed25519(SigningKey::generate(&mut OsRng)),
-            active_from: 0,
-            retired_at: None,
-        };
-        Self::from_loaded(Algorithm::EdDSA, vec![key]).expect("a fresh Ed25519 key is usable")
+        Self::ephemeral_for(JwtAlgorithm::EdDSA)
     }
 
     /// A fresh in-memory HS256 key set (tests).
     pub fn ephemeral_hs256() -> Self {
+        Self::ephemeral_for(JwtAlgorithm::HS256)
+    }
+
+    /// A fresh in-memory key set of `algorithm` with one key (tests, benchmarks).
+    pub fn ephemeral_for(algorithm: JwtAlgorithm) -> Self {
+        let material = KeyMaterial::generate(algorithm).expect("the OS CSPRNG is available");
         let key = LoadedKey {
             kid: new_kid(),
-            material: KeyMaterial::Hmac(random_secret()),
+            material,
             active_from: 0,
             retired_at: None,
         };
-        Self::from_loaded(Algorithm::HS256, vec![key]).expect("a fresh secret is usable")
+        let jwt_algorithm = key.material.algorithm();
+        Self::from_loaded(jwt_algorithm, vec![key]).expect("a freshly generated key is usable")
     }
 
     /// The one algorithm this server signs with and accepts.
@@ -170,11 +142,4 @@ pub fn new_kid() -> String {
     let mut bytes = [0u8; 12];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// 256 bits from the OS CSPRNG.
-pub fn random_secret() -> Vec<u8> {
-    let mut bytes = vec![0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    bytes
 }

@@ -1,4 +1,5 @@
-//! Access tokens: EdDSA (Ed25519) JWTs with `typ: at+jwt` and a `kid` in every header.
+//! Access tokens: JWTs signed with the one configured algorithm (EdDSA by default; ES256, RS256
+//! or HS256), with `typ: at+jwt` and a `kid` in every header.
 //!
 //! Verification follows RFC 8725: size checked before parsing, a fixed algorithm allow-list (the
 //! token's `alg` only has to match it), `typ` checked, `kid` looked up in our own key set only,
@@ -6,15 +7,18 @@
 //! `nbf`, `iss` and `aud` checked with a small leeway.
 
 mod cache;
+mod jwk;
 mod key_store;
 mod keys;
+mod material;
 
 pub use cache::VerifiedTokenCache;
 
 pub use key_store::{
     load_or_generate as load_signing_keys, rotate as rotate_signing_key, KeyError, KeySource,
 };
-pub use keys::{PublicJwk, SigningKeys};
+pub use jwk::{PublicJwk, PublicKeyParams};
+pub use keys::SigningKeys;
 
 use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
