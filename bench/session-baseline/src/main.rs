@@ -46,9 +46,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .init();
+    // sqlx's slow-statement warning would print each 10,000-row seeding INSERT in full.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,sqlx::query=error"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     match Cli::parse().command {
         Command::Serve { database_url, addr } => serve::serve(&database_url, addr).await,
         Command::Seed {

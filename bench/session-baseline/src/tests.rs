@@ -1,5 +1,7 @@
 //! The seeded rows must read back as logged-in sessions through the real layers.
 
+use std::path::PathBuf;
+
 use axum::{
     body::{to_bytes, Body},
     http::{header::COOKIE, Request, StatusCode},
@@ -9,8 +11,9 @@ use tower::ServiceExt;
 
 use crate::{api::CurrentUser, db::Db, seed::seed, serve::router};
 
-/// A fresh SQLite file seeded with `n` sessions, the app on it, and the cookie lines.
-async fn seeded_app(n: usize) -> (Router, Vec<String>) {
+/// A fresh SQLite file seeded with `n` sessions, the app on it, the cookie lines, and the
+/// directory to remove afterwards.
+async fn seeded_app(n: usize) -> (Router, Vec<String>, PathBuf) {
     let dir = std::env::temp_dir().join(format!("session-baseline-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
@@ -21,10 +24,8 @@ async fn seeded_app(n: usize) -> (Router, Vec<String>) {
         .lines()
         .map(|line| line.trim_start_matches("Cookie: ").to_owned())
         .collect();
-    (
-        router(Db::connect(&url).await.unwrap()).await.unwrap(),
-        lines,
-    )
+    let app = router(Db::connect(&url).await.unwrap()).await.unwrap();
+    (app, lines, dir)
 }
 
 async fn get_me(app: &Router, cookie: Option<&str>) -> (StatusCode, Vec<u8>) {
@@ -49,7 +50,7 @@ async fn get_me(app: &Router, cookie: Option<&str>) -> (StatusCode, Vec<u8>) {
 
 #[tokio::test]
 async fn seeded_sessions_are_logged_in_anonymous_and_unknown_ones_are_not() {
-    let (app, cookies) = seeded_app(3).await;
+    let (app, cookies, dir) = seeded_app(3).await;
 
     let (status, body) = get_me(&app, Some(&cookies[1])).await;
     assert_eq!(status, StatusCode::OK);
@@ -65,4 +66,6 @@ async fn seeded_sessions_are_logged_in_anonymous_and_unknown_ones_are_not() {
         get_me(&app, Some(&unknown)).await.0,
         StatusCode::UNAUTHORIZED
     );
+
+    let _ = std::fs::remove_dir_all(dir);
 }
