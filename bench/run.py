@@ -228,7 +228,10 @@ def build() -> dict:
     times["leptos_release_s"] = round(time.monotonic() - t, 1)
     t = time.monotonic()
     say("release build: bench tools and the session baseline")
-    run(["cargo", "build", "--release", "-p", "tokengate-bench", "-p", "session-baseline"])
+    # Separately: built together, cargo would unify their features and rebuild `app` and leptos
+    # with a feature set unlike the server's; alone, the tools reuse the server's build.
+    run(["cargo", "build", "--release", "-p", "tokengate-bench"])
+    run(["cargo", "build", "--release", "-p", "session-baseline"])
     times["bench_crates_s"] = round(time.monotonic() - t, 1)
     return times
 
