@@ -1,1 +1,152 @@
-fn main() {}
+//! What one request costs in signature work, per signing algorithm: `verify_access_token` (the
+//! full check the server runs for a token it has not verified before: header, `kid`, signature,
+//! claims) and, in a second group, `issue_access_token` (sign-up, login, refresh).
+//!
+//! `cargo bench -p tokengate-bench --bench verify`; short settings, the whole run stays around a
+//! minute on two cores. Criterion prints its mean per algorithm. With
+//! `TOKENGATE_BENCH_JSON=<path>`, the same calls are then timed one by one (2,000 each, at most
+//! 3 s) and their medians, in nanoseconds, are written there as JSON (bench/run.py and
+//! bench/report.py read that file).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use app::server::config::JwtAlgorithm;
+use app::server::now_unix;
+use app::server::tokens::{
+    issue_access_token, verify_access_token, SigningKeys, Subject, TokenPolicy,
+};
+use criterion::Criterion;
+
+const ALGORITHMS: [JwtAlgorithm; 4] = [
+    JwtAlgorithm::HS256,
+    JwtAlgorithm::EdDSA,
+    JwtAlgorithm::ES256,
+    JwtAlgorithm::RS256,
+];
+const VERIFY: &str = "verify";
+const SIGN: &str = "sign";
+/// Calls timed one by one for the JSON summary, and the time allowed for them per figure.
+const SAMPLES: usize = 2_000;
+const SAMPLE_BUDGET: Duration = Duration::from_secs(3);
+
+fn policy() -> TokenPolicy {
+    TokenPolicy {
+        issuer: "tokengate".into(),
+        audience: "tokengate".into(),
+        ttl_secs: 900,
+        leeway_secs: 5,
+    }
+}
+
+fn subject() -> Subject<'static> {
+    Subject {
+        user_id: "6f1c0000-0000-4000-8000-000000000001",
+        username: "alice",
+        role: "user",
+        session_id: "6f1c0000-0000-4000-8000-0000000000aa",
+    }
+}
+
+/// One key set per algorithm, generated the way the server generates its keys.
+fn key_sets() -> Vec<(JwtAlgorithm, SigningKeys)> {
+    ALGORITHMS
+        .into_iter()
+        .map(|algorithm| (algorithm, SigningKeys::ephemeral_for(algorithm)))
+        .collect()
+}
+
+fn bench_verify(c: &mut Criterion, key_sets: &[(JwtAlgorithm, SigningKeys)]) {
+    let policy = policy();
+    let mut group = c.benchmark_group(VERIFY);
+    for (algorithm, keys) in key_sets {
+        let (token, claims) =
+            issue_access_token(keys, &policy, subject(), now_unix()).expect("signing works");
+        // What is timed is an acceptance, never an early refusal.
+        assert_eq!(verify_access_token(keys, &policy, &token), Ok(claims));
+        group.bench_function(algorithm.as_str(), |b| {
+            b.iter(|| verify_access_token(black_box(keys), &policy, black_box(&token)))
+        });
+    }
+    group.finish();
+}
+
+fn bench_sign(c: &mut Criterion, key_sets: &[(JwtAlgorithm, SigningKeys)]) {
+    let policy = policy();
+    let now = now_unix();
+    let mut group = c.benchmark_group(SIGN);
+    for (algorithm, keys) in key_sets {
+        group.bench_function(algorithm.as_str(), |b| {
+            b.iter(|| issue_access_token(black_box(keys), &policy, subject(), now))
+        });
+    }
+    group.finish();
+}
+
+/// Median of [`SAMPLES`] individually timed calls (fewer, but at least 100, when they take
+/// longer than [`SAMPLE_BUDGET`]), in ns. A median rather than criterion's mean: on a machine shared with other builds, a call
+/// preempted now and then is an outlier here instead of a shift of the whole figure.
+fn median_ns(mut call: impl FnMut()) -> f64 {
+    for _ in 0..SAMPLES / 10 {
+        call();
+    }
+    let budget = Instant::now();
+    let mut times = Vec::with_capacity(SAMPLES);
+    while times.len() < SAMPLES && (times.len() < 100 || budget.elapsed() < SAMPLE_BUDGET) {
+        let started = Instant::now();
+        call();
+        times.push(started.elapsed().as_nanos());
+    }
+    times.sort_unstable();
+    times[times.len() / 2] as f64
+}
+
+/// `{"verify": {"HS256": ns, ...}, "sign": {...}}`, medians measured by [`median_ns`].
+fn write_summary(path: &Path, key_sets: &[(JwtAlgorithm, SigningKeys)]) -> std::io::Result<()> {
+    let policy = policy();
+    let (mut verify, mut sign) = (serde_json::Map::new(), serde_json::Map::new());
+    for (algorithm, keys) in key_sets {
+        let now = now_unix();
+        let (token, _) = issue_access_token(keys, &policy, subject(), now).expect("signing works");
+        let verify_ns = median_ns(|| {
+            black_box(verify_access_token(
+                black_box(keys),
+                &policy,
+                black_box(&token),
+            ))
+            .ok();
+        });
+        let sign_ns = median_ns(|| {
+            black_box(issue_access_token(black_box(keys), &policy, subject(), now)).ok();
+        });
+        verify.insert(algorithm.as_str().to_owned(), verify_ns.into());
+        sign.insert(algorithm.as_str().to_owned(), sign_ns.into());
+    }
+    let summary = serde_json::json!({ VERIFY: verify, SIGN: sign });
+    let json = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
+    std::fs::write(path, json + "\n")
+}
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+        .configure_from_args();
+    let key_sets = key_sets();
+    bench_verify(&mut criterion, &key_sets);
+    bench_sign(&mut criterion, &key_sets);
+    criterion.final_summary();
+
+    if let Some(path) = std::env::var_os("TOKENGATE_BENCH_JSON") {
+        let path = PathBuf::from(path);
+        match write_summary(&path, &key_sets) {
+            Ok(()) => println!("medians written to {}", path.display()),
+            Err(e) => {
+                eprintln!("TOKENGATE_BENCH_JSON {}: {e}", path.display());
+                std::process::exit(1);
+            }
+        }
+    }
+}
