@@ -6,4 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 source scripts/env.sh
-exec cargo leptos serve --release
+# Static files: content-hashed names under /pkg (cached by browsers for a year) and a .br and .gz
+# of every file, sent as-is to clients that accept them. Release only: the tests start
+# target/debug/tokengate directly, without cargo-leptos's environment, and link the plain names.
+# cargo-leptos hands LEPTOS_HASH_FILES on to the server it starts.
+export LEPTOS_HASH_FILES=true
+exec cargo leptos serve --release --precompress

@@ -1,6 +1,7 @@
 //! `tokengate`: serves the app (default), applies migrations, or manages signing keys.
 
 mod api_boundary;
+mod assets;
 mod routes;
 mod telemetry;
 

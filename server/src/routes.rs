@@ -9,9 +9,8 @@ use app::server::guard::ensure_live;
 use app::server::guard::AuthUser;
 use app::server::state::AppState;
 use app::{shell, App};
-use axum::extract::Path;
-use axum::extract::State;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, delete, get, post};
 use axum::{middleware, Json, Router};
@@ -23,10 +22,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api_boundary::api_boundary;
+use crate::assets;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let x_request_id = HeaderName::from_static("x-request-id");
+    let pkg_path = format!("/{}", state.leptos_options.site_pkg_dir);
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -47,7 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .nest_service(&pkg_path, assets::pkg_files(&state.leptos_options))
+        .fallback(public_file_or_not_found)
         .layer(middleware::from_fn(api_boundary))
         .layer(
             ServiceBuilder::new()
@@ -117,6 +119,18 @@ async fn delete_session(
 ) -> Result<Json<SessionsEnded>, ApiError> {
     ensure_live(&state, &claims).await?;
     end_session_of(&state, &claims.sub, &id).await.map(Json)
+}
+
+/// A file from `public/` (favicon), else the app's 404 page.
+async fn public_file_or_not_found(
+    State(state): State<AppState>,
+    uri: Uri,
+    request: Request,
+) -> Response {
+    if let Some(file) = assets::public_file(&state.leptos_options, &request).await {
+        return file;
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await
 }
 
 async fn api_not_found() -> ApiError {

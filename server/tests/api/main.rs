@@ -27,6 +27,7 @@ macro_rules! on_both_backends {
 
 mod account_deletion;
 mod algorithms;
+mod assets;
 mod attacks;
 mod errors;
 mod helpers;
