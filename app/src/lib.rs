@@ -16,7 +16,7 @@ pub mod time_fmt;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -39,6 +39,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // `/pkg/tokengate.css`, or its content-hashed name when LEPTOS_HASH_FILES=true.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -56,7 +58,6 @@ pub fn App() -> impl IntoView {
     provide_auth();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/tokengate.css" />
         <Title text="Tokengate" />
         <Router>
             <Nav />
