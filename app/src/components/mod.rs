@@ -3,4 +3,5 @@ pub mod nav;
 pub mod password_form;
 pub mod require_auth;
 pub mod sessions_list;
+pub mod sync_hydrate;
 pub mod token_inspector;

@@ -4,10 +4,11 @@ use leptos_meta::Title;
 use crate::components::password_form::PasswordForm;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sessions_list::SessionsList;
+use crate::components::sync_hydrate::SyncHydrate;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    view! {
+    SyncHydrate(view! {
         <Title text="Account · Tokengate" />
         <RequireAuth path="/account">
             <section class="account">
@@ -16,5 +17,5 @@ pub fn AccountPage() -> impl IntoView {
                 <PasswordForm />
             </section>
         </RequireAuth>
-    }
+    })
 }

@@ -5,18 +5,19 @@ use crate::api::account::{account, me};
 use crate::auth_context::use_auth;
 use crate::client::session::with_session;
 use crate::components::require_auth::RequireAuth;
+use crate::components::sync_hydrate::SyncHydrate;
 use crate::components::token_inspector::TokenInspector;
 use crate::error::{ApiError, ErrorCode};
 use crate::time_fmt::utc_datetime;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    view! {
+    SyncHydrate(view! {
         <Title text="Dashboard · Tokengate" />
         <RequireAuth path="/dashboard">
             <Dashboard />
         </RequireAuth>
-    }
+    })
 }
 
 #[component]

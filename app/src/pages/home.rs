@@ -2,11 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth_context::use_auth;
+use crate::components::sync_hydrate::SyncHydrate;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
-    view! {
+    SyncHydrate(view! {
         <Title text="Tokengate: token authentication, end to end" />
         <section class="hero">
             <h1>"Log in once. Carry a token. Scale without sessions."</h1>
@@ -37,5 +38,5 @@ pub fn HomePage() -> impl IntoView {
                 <li><strong>"The server verifies the signature"</strong>" and answers: no session lookup."</li>
             </ol>
         </section>
-    }
+    })
 }

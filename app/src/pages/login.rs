@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::auth::Login;
 use crate::auth_context::use_auth;
 use crate::components::credentials_form::CredentialsForm;
+use crate::components::sync_hydrate::SyncHydrate;
 use crate::next_path::safe_next;
 
 #[component]
@@ -31,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
         action.dispatch(Login { username, password });
     });
 
-    view! {
+    SyncHydrate(view! {
         <Title text="Log in · Tokengate" />
         <section class="narrow">
             <h1>"Log in"</h1>
@@ -51,5 +52,5 @@ pub fn LoginPage() -> impl IntoView {
             />
             <p class="switch">"New here? "<a href="/signup">"Create an account"</a></p>
         </section>
-    }
+    })
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::auth::Signup;
 use crate::auth_context::use_auth;
 use crate::components::credentials_form::CredentialsForm;
+use crate::components::sync_hydrate::SyncHydrate;
 use crate::next_path::DEFAULT_AFTER_LOGIN;
 
 #[component]
@@ -30,7 +31,7 @@ pub fn SignupPage() -> impl IntoView {
         action.dispatch(Signup { username, password });
     });
 
-    view! {
+    SyncHydrate(view! {
         <Title text="Sign up · Tokengate" />
         <section class="narrow">
             <h1>"Create your account"</h1>
@@ -51,5 +52,5 @@ pub fn SignupPage() -> impl IntoView {
             />
             <p class="switch">"Already have an account? "<a href="/login">"Log in"</a></p>
         </section>
-    }
+    })
 }
