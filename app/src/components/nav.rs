@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::auth::Logout;
 use crate::auth_context::use_auth;
+use crate::components::show_when::show_when;
 
 #[component]
 pub fn Nav() -> impl IntoView {
@@ -26,23 +27,26 @@ pub fn Nav() -> impl IntoView {
                     "Tokengate"
                 </a>
                 <ul class="nav-links">
-                    <Show
-                        when=move || auth.is_logged_in()
-                        fallback=|| {
+                    {show_when(
+                        move || auth.is_logged_in(),
+                        move || {
+                            view! {
+                                <li><a href="/dashboard">"Dashboard"</a></li>
+                                <li><a href="/account">"Account"</a></li>
+                                <li>
+                                    <button type="button" class="button button-small button-ghost" on:click=on_logout.clone()>
+                                        "Log out"
+                                    </button>
+                                </li>
+                            }
+                        },
+                        || {
                             view! {
                                 <li><a href="/login">"Log in"</a></li>
                                 <li><a class="button button-small" href="/signup">"Sign up"</a></li>
                             }
-                        }
-                    >
-                        <li><a href="/dashboard">"Dashboard"</a></li>
-                        <li><a href="/account">"Account"</a></li>
-                        <li>
-                            <button type="button" class="button button-small button-ghost" on:click=on_logout.clone()>
-                                "Log out"
-                            </button>
-                        </li>
-                    </Show>
+                        },
+                    )}
                 </ul>
             </nav>
         </header>

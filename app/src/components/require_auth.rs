@@ -9,14 +9,19 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
 use crate::auth_context::use_auth;
+use crate::components::show_when::show_when;
 use crate::next_path::login_url_for;
 
 #[component]
-pub fn RequireAuth(
+pub fn RequireAuth<C>(
     /// The path of the page being protected (where to come back after logging in).
     path: &'static str,
-    children: ChildrenFn,
-) -> impl IntoView {
+    /// Typed (not `ChildrenFn`): an erased page would keep all its rendering code in the WASM.
+    children: TypedChildrenFn<C>,
+) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
     let auth = use_auth();
     let location = use_location();
     let navigate = use_navigate();
@@ -41,19 +46,17 @@ pub fn RequireAuth(
         }
     });
 
-    view! {
-        <Show
-            when=move || auth.ready() && auth.is_logged_in()
-            fallback=|| {
-                view! {
-                    <div class="checking" role="status" aria-live="polite">
-                        <span class="spinner" aria-hidden="true"></span>
-                        "Checking your session…"
-                    </div>
-                }
+    let children = children.into_inner();
+    show_when(
+        move || auth.ready() && auth.is_logged_in(),
+        move || children(),
+        || {
+            view! {
+                <div class="checking" role="status" aria-live="polite">
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Checking your session…"
+                </div>
             }
-        >
-            {children()}
-        </Show>
-    }
+        },
+    )
 }

@@ -1,5 +1,6 @@
 //! The caller's active sessions, each with "Sign out", plus "Sign out everywhere else".
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::sessions::{end_other_sessions, end_session, list_sessions};
@@ -55,12 +56,12 @@ pub fn SessionsList() -> impl IntoView {
                     </p>
                 </div>
                 {if s.current {
-                    view! { <span class="badge">"This device"</span> }.into_any()
+                    Either::Left(view! { <span class="badge">"This device"</span> })
                 } else {
-                    view! {
+                    Either::Right(view! {
                         <button type="button" class="button button-small" disabled=move || busy.get()
                             on:click=move |_| end_one(id.clone())>"Sign out"</button>
-                    }.into_any()
+                    })
                 }}
             </li>
         }
@@ -77,8 +78,8 @@ pub fn SessionsList() -> impl IntoView {
             <p class="notice-inline" role="status">{move || message.get()}</p>
             <Transition fallback=|| view! { <p class="checking" role="status">"Loading sessions…"</p> }>
                 {move || sessions.get().map(|result| match result {
-                    Ok(list) => view! { <ul class="sessions">{list.into_iter().map(row).collect_view()}</ul> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                    Ok(list) => Either::Left(view! { <ul class="sessions">{list.into_iter().map(row).collect_view()}</ul> }),
+                    Err(err) => Either::Right(view! { <p class="form-error" role="alert">{err.message}</p> }),
                 })}
             </Transition>
         </section>

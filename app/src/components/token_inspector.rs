@@ -1,6 +1,7 @@
 //! Shows what the access token carries: its decoded header and claims, and the time left.
 //! Decoding here is for display only; the server verifies the signature on every call.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::client::session::jwt_segment;
@@ -55,7 +56,7 @@ pub fn TokenInspector(#[prop(into)] token: Signal<Option<String>>) -> impl IntoV
                 " with every protected call. The server only verifies the signature: no session lookup."
             </p>
             {move || match decoded.get() {
-                Some((header, claims, _)) => view! {
+                Some((header, claims, _)) => Either::Left(view! {
                     <div class="inspector-grid">
                         <div>
                             <h3>"Header"</h3>
@@ -66,8 +67,8 @@ pub fn TokenInspector(#[prop(into)] token: Signal<Option<String>>) -> impl IntoV
                             <pre data-testid="token-claims"><code>{claims}</code></pre>
                         </div>
                     </div>
-                }.into_any(),
-                None => view! { <p class="form-error">"The stored token is not a JWT."</p> }.into_any(),
+                }),
+                None => Either::Right(view! { <p class="form-error">"The stored token is not a JWT."</p> }),
             }}
         </section>
     }

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -51,20 +52,20 @@ fn Dashboard() -> impl IntoView {
         <section class="dashboard">
             <Transition fallback=|| view! { <p class="checking" role="status">"Loading your profile…"</p> }>
                 {move || me.get().map(|result| match result {
-                    Ok(me) => view! {
+                    Ok(me) => Either::Left(view! {
                         <h1 data-testid="greeting">"Hello, " {me.username.clone()}</h1>
                         <p class="muted">"Role: " <span data-testid="role">{me.role}</span> " · User id: " <code>{me.id}</code></p>
-                    }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                    }),
+                    Err(err) => Either::Right(view! { <p class="form-error" role="alert">{err.message}</p> }),
                 })}
                 {move || account.get().map(|result| match result {
-                    Ok(account) => view! {
+                    Ok(account) => Either::Left(view! {
                         <p class="member-since" data-testid="member-since">
                             "Member since " {utc_datetime(account.created_at)}
                             <span class="muted">" (from the database, via a protected server function)"</span>
                         </p>
-                    }.into_any(),
-                    Err(_) => ().into_any(),
+                    }),
+                    Err(_) => Either::Right(()),
                 })}
             </Transition>
             <TokenInspector token=Signal::derive(move || auth.token()) />

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth_context::use_auth;
+use crate::components::show_when::show_when;
 use crate::components::sync_hydrate::SyncHydrate;
 
 #[component]
@@ -16,15 +17,14 @@ pub fn HomePage() -> impl IntoView {
                 protected request; the server only checks its signature, so it never has to look you up in a session store."
             </p>
             <div class="actions">
-                <Show
-                    when=move || auth.is_logged_in()
-                    fallback=|| view! {
+                {show_when(
+                    move || auth.is_logged_in(),
+                    || view! { <a class="button button-primary" href="/dashboard">"Go to your dashboard"</a> },
+                    || view! {
                         <a class="button button-primary" href="/signup">"Sign up"</a>
                         <a class="button" href="/login">"Log in"</a>
-                    }
-                >
-                    <a class="button button-primary" href="/dashboard">"Go to your dashboard"</a>
-                </Show>
+                    },
+                )}
             </div>
         </section>
         <section class="steps" aria-labelledby="how-title">
