@@ -3,17 +3,18 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::auth::Logout;
+use crate::api::auth::logout;
 use crate::auth_context::use_auth;
 use crate::components::show_when::show_when;
 
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = use_auth();
-    let logout = ServerAction::<Logout>::new();
+    // Not `ServerAction`, whose URL error decoding (for `<ActionForm>`) this app never uses.
+    let logout_action = Action::new(|_: &()| logout());
     let navigate = use_navigate();
     let on_logout = move |_| {
-        logout.dispatch(Logout {});
+        logout_action.dispatch(());
         auth.logged_out();
         navigate("/", Default::default());
     };

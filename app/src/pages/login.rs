@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::auth::Login;
+use crate::api::auth::login;
 use crate::auth_context::use_auth;
 use crate::components::credentials_form::CredentialsForm;
 use crate::components::sync_hydrate::SyncHydrate;
@@ -13,7 +13,12 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let navigate = use_navigate();
-    let action = ServerAction::<Login>::new();
+    // A plain `Action`, not `ServerAction`: that one also reads errors from the URL for
+    // `<ActionForm>`'s no-JavaScript redirects, which this app does not use (its forms fall back
+    // to a "JavaScript needed" page), and that decoder is several KB of WASM.
+    let action = Action::new(|(username, password): &(String, String)| {
+        login(username.clone(), password.clone())
+    });
     let error = RwSignal::new(None::<String>);
     let needs_js = move || query.with(|q| q.get("js").is_some());
 
@@ -29,7 +34,7 @@ pub fn LoginPage() -> impl IntoView {
 
     let on_submit = Callback::new(move |(username, password): (String, String)| {
         error.set(None);
-        action.dispatch(Login { username, password });
+        action.dispatch((username, password));
     });
 
     SyncHydrate(view! {
