@@ -1,6 +1,7 @@
 //! Browser-side plumbing: where the access token lives and how it reaches the server.
 
 mod api_client;
+pub mod jwt_json;
 pub mod session;
 pub mod token_store;
 
