@@ -10,6 +10,7 @@ use leptos_router::NavigateOptions;
 
 use crate::auth_context::use_auth;
 use crate::components::show_when::show_when;
+use crate::components::sync_hydrate::SyncHydrate;
 use crate::next_path::login_url_for;
 
 #[component]
@@ -49,7 +50,9 @@ where
     let children = children.into_inner();
     show_when(
         move || auth.ready() && auth.is_logged_in(),
-        move || children(),
+        // SyncHydrate also boxes the server's `resolve` future here, as the erased children did:
+        // unbroken, a whole page nests deeper than rustc's default recursion limit.
+        move || SyncHydrate(children()),
         || {
             view! {
                 <div class="checking" role="status" aria-live="polite">

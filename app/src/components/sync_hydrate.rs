@@ -9,6 +9,8 @@
 //! Everything else, server rendering included, is passed through unchanged, so the HTML and the
 //! hydrated page are exactly those of the wrapped view.
 
+use std::future::Future;
+
 use leptos::attr::any_attribute::AnyAttribute;
 use leptos::attr::Attribute;
 use leptos::tachys::hydration::Cursor;
@@ -53,8 +55,10 @@ impl<T: RenderHtml> RenderHtml for SyncHydrate<T> {
         self.0.dry_resolve()
     }
 
-    async fn resolve(self) -> Self::AsyncOutput {
-        SyncHydrate(self.0.resolve().await)
+    fn resolve(self) -> impl Future<Output = Self::AsyncOutput> + Send {
+        // Boxed (server rendering only), so a `SyncHydrate` also ends the nesting of the futures
+        // of a view tree: unbroken, a whole page's exceeds rustc's default recursion limit.
+        Box::pin(async move { SyncHydrate(self.0.resolve().await) })
     }
 
     fn html_len(&self) -> usize {
