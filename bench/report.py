@@ -166,6 +166,10 @@ def markdown(r: dict) -> str:
     for ext, s in f["static"].items():
         out.append(f"| .{ext} | {fmt_rps(s['rps'])} | {s['p50_ms']:.3f} | {s['p99_ms']:.3f} | "
                    f"`{s['cache_control']}` | {s['content_encoding']} |")
+    if r.get("log"):
+        out += ["", "## Stages of this run", "", "Seconds since the command started:", "", "```"]
+        out += r["log"]
+        out += ["```"]
     return "\n".join(out) + "\n"
 
 

@@ -470,6 +470,7 @@ def main() -> None:
     results["verify"] = criterion()
     results["run_s"] = round(time.monotonic() - t, 1)
     results["total_s"] = round(time.monotonic() - STARTED, 1)
+    results["log"] = LOG  # every stage with the second it started at
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")

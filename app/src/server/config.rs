@@ -170,9 +170,11 @@ pub struct Config {
     pub key_reload_secs: u64,
 
     /// Verified access tokens remembered (by SHA-256) so a repeated token skips the signature
-    /// check; `exp` and the key are still checked on every use. 0 turns the cache off.
+    /// check; `exp` and the key are still checked on every use. 0 turns the cache off. An entry
+    /// costs about 0.7 KB: the default 2,048 keeps the server's memory flat (+1.4 MB at most)
+    /// while a busy client's repeated calls still skip the signature check.
     #[arg(long, env = "TOKENGATE_TOKEN_CACHE_CAPACITY", value_name = "TOKENGATE_TOKEN_CACHE_CAPACITY",
-        default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+        default_value_t = 2_048, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub token_cache_capacity: u64,
 
     /// A session ends after this many seconds without a refresh (default 7 days).

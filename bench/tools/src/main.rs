@@ -88,7 +88,21 @@ async fn seed_users(config: &Config, count: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let now = app::server::now_unix();
 
+    // Ids in ascending order: the primary-key index then grows at its end instead of taking a
+    // random page per row (85 s -> a fraction of it for 1M users on SQLite). Still random v4 UUIDs.
+    let mut ids: Vec<String> = (0..count)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    ids.sort_unstable();
+
     let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    if db.backend == app::server::db::Backend::Sqlite {
+        // A 256 MiB page cache for this one bulk transaction (the default is 2 MiB).
+        sqlx::query("PRAGMA cache_size = -262144")
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     sqlx::query("DELETE FROM users WHERE username_key LIKE 'bench%'")
         .execute(&mut *tx)
         .await
@@ -117,7 +131,7 @@ async fn seed_users(config: &Config, count: usize) -> Result<(), String> {
         for i in start..end {
             let username = Username::parse(&format!("{PREFIX}{i}")).map_err(|e| e.message)?;
             query = query
-                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(ids[i].clone())
                 .bind(username.as_str().to_owned())
                 .bind(username.key().to_owned())
                 .bind(hash.clone())
