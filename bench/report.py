@@ -84,8 +84,9 @@ def markdown(r: dict) -> str:
             f"{s['load_generator']}).", "",
             f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}; "
             f"{m['rustc']}; {m['wrk']}. Load generator and servers share the {m['cores']} cores.", "",
-            f"Build {r['build']['leptos_release_s']:.0f} s (cargo leptos release + precompress) + "
-            f"{r['build']['bench_crates_s']:.0f} s (bench crates); measurements {r['run_s']:.0f} s; "
+            f"Build {r['build']['leptos_release_s']:.0f} s (cargo leptos release + precompress, "
+            f"bench tools included); seeding and minting with the session baseline's build beside "
+            f"them {r['build']['baseline_s']:.0f} s; measurements {r['run_s']:.0f} s; "
             f"whole command {r['total_s']:.0f} s.", ""]
 
     out += ["## Targets", "", "| Target | Measured | Distance | Met |", "|---|---|---|---|"]

@@ -40,6 +40,12 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Benchmark tools (bench/run.py): seed users, mint tokens, time hashing and verification.
+    #[cfg(feature = "bench")]
+    Bench {
+        #[command(subcommand)]
+        command: tokengate_bench::Command,
+    },
 }
 
 #[derive(Subcommand)]
@@ -61,6 +67,8 @@ async fn main() -> ExitCode {
         Command::Keys {
             action: KeysAction::Rotate,
         } => rotate_key(&cli.config).await,
+        #[cfg(feature = "bench")]
+        Command::Bench { command } => tokengate_bench::run(&cli.config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

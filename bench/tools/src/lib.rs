@@ -1,4 +1,7 @@
-//! `tokengate-bench`: what the benchmark (bench/run.py) needs from the product's own code.
+//! `tokengate-bench`: what the benchmark (bench/run.py) needs from the product's own code, as
+//! `tokengate bench <command>` subcommands of the server binary built with `--features bench`
+//! (one build for the server and its tools: a separate binary would rebuild the Leptos stack
+//! with another feature set, about a minute on two cores).
 //!
 //! - `seed-users`: N users in the server's database, all with one real Argon2id hash (hashing a
 //!   million passwords would take hours; verifying one costs the same whichever user it is).
@@ -6,6 +9,7 @@
 //!   the server's own `issue_access_token`, written as `Authorization:` header lines for wrk.
 //! - `hash-cost`: the time of one password verification with the server's Argon2 parameters,
 //!   the floor under any login.
+//! - `verify`: the criterion benchmark of verification and signing per algorithm (verify.rs).
 //!
 //! Every setting (DATABASE_URL, TOKENGATE_*) is read exactly as the server reads it.
 
@@ -18,26 +22,22 @@ use app::server::credentials::{Password, Username};
 use app::server::db::Db;
 use app::server::passwords::PasswordHasher;
 use app::server::tokens::{issue_access_token, load_signing_keys, KeySource, Subject, TokenPolicy};
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use sqlx::Row;
 
 /// The one password every seeded user has.
 const PASSWORD: &str = "bench-password-7f3k";
 /// Seeded usernames: `bench<i>`.
 const PREFIX: &str = "bench";
-/// Rows per INSERT statement (SQLite allows 32,766 bound parameters; 6 per row).
-const BATCH: usize = 1_000;
+/// Rows per INSERT statement. Small on purpose: for every parameter it binds, sqlx-sqlite looks
+/// its name up with `sqlite3_bind_parameter_name`, a scan of all the statement's parameters, so
+/// the cost per row grows with the batch (1,000 rows: 60 µs a row, 76% of it in that scan).
+const BATCH: usize = 100;
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    config: Config,
-    #[command(subcommand)]
-    command: Command,
-}
+mod verify;
 
 #[derive(Subcommand)]
-enum Command {
+pub enum Command {
     /// Replace the seeded users with `users` fresh ones (`bench0`, `bench1`, ...).
     SeedUsers {
         #[arg(long)]
@@ -55,15 +55,21 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         samples: usize,
     },
+    /// Criterion benchmark of verification and signing per algorithm; with `--json FILE`, also
+    /// the median of individually timed calls, per algorithm, in nanoseconds.
+    Verify {
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
-#[tokio::main]
-async fn main() -> Result<(), String> {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::SeedUsers { users } => seed_users(&cli.config, users).await,
-        Command::MintTokens { users, out } => mint_tokens(&cli.config, users, &out).await,
-        Command::HashCost { samples } => hash_cost(&cli.config, samples).await,
+/// Runs one bench command with the server's configuration.
+pub async fn run(config: &Config, command: Command) -> Result<(), String> {
+    match command {
+        Command::SeedUsers { users } => seed_users(config, users).await,
+        Command::MintTokens { users, out } => mint_tokens(config, users, &out).await,
+        Command::HashCost { samples } => hash_cost(config, samples).await,
+        Command::Verify { json } => verify::run(json.as_deref()),
     }
 }
 

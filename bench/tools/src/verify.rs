@@ -2,14 +2,14 @@
 //! full check the server runs for a token it has not verified before: header, `kid`, signature,
 //! claims) and, in a second group, `issue_access_token` (sign-up, login, refresh).
 //!
-//! `cargo bench -p tokengate-bench --bench verify`; short settings, the whole run stays around a
-//! minute on two cores. Criterion prints its mean per algorithm. With
-//! `TOKENGATE_BENCH_JSON=<path>`, the same calls are then timed one by one (2,000 each, at most
+//! `tokengate bench verify [--json FILE]` (a server built with `--features bench`); short
+//! settings, the whole run stays around a minute on two cores. Criterion prints its mean per
+//! algorithm. With `--json FILE`, the same calls are then timed one by one (2,000 each, at most
 //! 3 s) and their medians, in nanoseconds, are written there as JSON (bench/run.py and
 //! bench/report.py read that file).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use app::server::config::JwtAlgorithm;
@@ -128,25 +128,19 @@ fn write_summary(path: &Path, key_sets: &[(JwtAlgorithm, SigningKeys)]) -> std::
     std::fs::write(path, json + "\n")
 }
 
-fn main() {
+pub fn run(json: Option<&Path>) -> Result<(), String> {
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
-        .sample_size(30)
-        .configure_from_args();
+        .sample_size(30);
     let key_sets = key_sets();
     bench_verify(&mut criterion, &key_sets);
     bench_sign(&mut criterion, &key_sets);
     criterion.final_summary();
 
-    if let Some(path) = std::env::var_os("TOKENGATE_BENCH_JSON") {
-        let path = PathBuf::from(path);
-        match write_summary(&path, &key_sets) {
-            Ok(()) => println!("medians written to {}", path.display()),
-            Err(e) => {
-                eprintln!("TOKENGATE_BENCH_JSON {}: {e}", path.display());
-                std::process::exit(1);
-            }
-        }
+    if let Some(path) = json {
+        write_summary(path, &key_sets).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("medians written to {}", path.display());
     }
+    Ok(())
 }
