@@ -35,11 +35,13 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaim
 /// For server functions: the verified claims of the caller, or 401.
 pub async fn require_user() -> Result<AccessClaims, ApiError> {
     let state = super::respond::app_state()?;
-    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
-        tracing::error!(error = %e, "cannot read request headers");
-        ApiError::internal()
-    })?;
-    authenticate(&state, &headers)
+    // Read in place from the request parts Leptos keeps in the context (extracting a `HeaderMap`
+    // would copy every header of every request first).
+    leptos::prelude::with_context::<Parts, _>(|parts| authenticate(&state, &parts.headers))
+        .unwrap_or_else(|| {
+            tracing::error!("request parts missing from the server-function context");
+            Err(ApiError::internal())
+        })
 }
 
 /// For sensitive server functions: the token must also belong to a session that is still live
