@@ -1,44 +1,25 @@
-//! The access token in `localStorage`, under one key. On the server these functions do nothing:
-//! storage only exists in the browser.
+//! The access token in `localStorage` (via gloo-storage), under one key. On the server these
+//! functions do nothing: storage only exists in the browser, and gloo-storage panics in SSR.
 
-/// The localStorage key. The token is stored JSON-encoded (with quotes), as gloo-storage, which
-/// this module used before, stores it: tokens saved by older builds still load.
+/// The localStorage key. gloo-storage stores the token JSON-encoded (with quotes).
 pub const ACCESS_TOKEN_KEY: &str = "tokengate.access_token";
 
-/// gloo-storage's `LocalStorage` without the crate: the same `web_sys::Storage` calls, the same
-/// JSON encoding and the same exceptions when storage is missing, but no error type to format
-/// (every error was discarded here anyway).
 #[cfg(feature = "hydrate")]
 mod imp {
-    use wasm_bindgen::UnwrapThrowExt;
-
-    fn storage() -> web_sys::Storage {
-        web_sys::window()
-            .expect_throw("no window")
-            .local_storage()
-            .expect_throw("failed to get local_storage")
-            .expect_throw("no local storage")
-    }
+    use gloo_storage::{LocalStorage, Storage};
 
     pub fn load() -> Option<String> {
-        let item = storage()
-            .get_item(super::ACCESS_TOKEN_KEY)
-            .expect_throw("unreachable: get_item does not throw an exception")?;
-        serde_json::from_str::<String>(&item)
+        LocalStorage::get::<String>(super::ACCESS_TOKEN_KEY)
             .ok()
             .filter(|t| !t.is_empty())
     }
 
     pub fn save(token: &str) {
-        if let Ok(value) = serde_json::to_string(token) {
-            let _ = storage().set_item(super::ACCESS_TOKEN_KEY, &value);
-        }
+        let _ = LocalStorage::set(super::ACCESS_TOKEN_KEY, token);
     }
 
     pub fn clear() {
-        storage()
-            .remove_item(super::ACCESS_TOKEN_KEY)
-            .expect_throw("unreachable: remove_item does not throw an exception");
+        LocalStorage::delete(super::ACCESS_TOKEN_KEY);
     }
 }
 
