@@ -110,8 +110,10 @@ def markdown(r: dict) -> str:
     out += ["", "## 2-3. Distinct users: a different user's credential on every request", "",
             "| Users (N) | Server | req/s | p50 ms | p99 ms | RSS MB |", "|---:|---|---:|---:|---:|---:|"]
     series = [("tokengate, cache on", r["distinct"]["tokengate"]["cache_on"]),
-              ("tokengate, cache off", r["distinct"]["tokengate"]["cache_off"]),
-              ("session baseline, SQLite", r["distinct"]["baseline_sqlite"]),
+              ("tokengate, cache off", r["distinct"]["tokengate"]["cache_off"])]
+    if "hs256_cache_off" in r["distinct"]["tokengate"]:
+        series.append(("tokengate, HS256, cache off", r["distinct"]["tokengate"]["hs256_cache_off"]))
+    series += [("session baseline, SQLite", r["distinct"]["baseline_sqlite"]),
               ("session baseline, PostgreSQL", r["distinct"]["baseline_postgres"])]
     for n in users:
         for name, rows in series:
@@ -122,7 +124,15 @@ def markdown(r: dict) -> str:
     ours = r["distinct"]["tokengate"]["cache_on"][hi]["rps"]
     out += ["", f"At {int(hi):,} users tokengate serves "
             f"{ours / r['distinct']['baseline_sqlite'][hi]['rps']:.1f}x the SQLite session baseline and "
-            f"{ours / r['distinct']['baseline_postgres'][hi]['rps']:.1f}x the PostgreSQL one.", "",
+            f"{ours / r['distinct']['baseline_postgres'][hi]['rps']:.1f}x the PostgreSQL one."]
+    if "hs256_cache_off" in r["distinct"]["tokengate"]:
+        hs = r["distinct"]["tokengate"]["hs256_cache_off"][hi]["rps"]
+        out += ["", f"Configured for HS256 (symmetric: `TOKENGATE_JWT_ALGORITHM=HS256`, one shared "
+                f"secret, no public JWKS), with the cache off, it serves "
+                f"{hs / r['distinct']['baseline_sqlite'][hi]['rps']:.1f}x and "
+                f"{hs / r['distinct']['baseline_postgres'][hi]['rps']:.1f}x. The difference between the "
+                f"two rows is one Ed25519 signature check per request (section 5) on these 2 cores."]
+    out += ["",
             "![throughput and p99 by number of users](throughput.svg)", ""]
 
     two = r["two_instances"]
@@ -183,6 +193,8 @@ def svg(r: dict, path: Path) -> None:
     users = r["settings"]["users"]
     series = [("tokengate (token cache on)", r["distinct"]["tokengate"]["cache_on"], "-o"),
               ("tokengate (token cache off)", r["distinct"]["tokengate"]["cache_off"], "--o"),
+              *([("tokengate, HS256 (cache off)", r["distinct"]["tokengate"]["hs256_cache_off"], ":o")]
+                if "hs256_cache_off" in r["distinct"]["tokengate"] else []),
               ("session baseline, SQLite", r["distinct"]["baseline_sqlite"], "-s"),
               ("session baseline, PostgreSQL", r["distinct"]["baseline_postgres"], "-^")]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))

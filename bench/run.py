@@ -111,7 +111,8 @@ class Server:
         self.log.close()
 
 
-def ours_env(port: int, database_url: str | None = None, cache: int | None = None) -> dict:
+def ours_env(port: int, database_url: str | None = None, cache: int | None = None,
+             algorithm: str | None = None) -> dict:
     env = {
         "LEPTOS_SITE_ADDR": f"127.0.0.1:{port}",
         "LEPTOS_SITE_ROOT": str(SITE),
@@ -126,6 +127,8 @@ def ours_env(port: int, database_url: str | None = None, cache: int | None = Non
         env["DATABASE_URL"] = database_url
     if cache is not None:
         env["TOKENGATE_TOKEN_CACHE_CAPACITY"] = str(cache)
+    if algorithm:
+        env["TOKENGATE_JWT_ALGORITHM"] = algorithm
     return env
 
 
@@ -274,15 +277,20 @@ def prepare_postgres() -> None:
         run(["psql", PG_ADMIN, "-qc", "CREATE DATABASE tokengate_bench"])
 
 
-def seed_ours(max_users: int) -> Path:
-    """Seeds the SQLite database of our server and mints one token per user."""
+def seed_ours(max_users: int) -> tuple[Path, Path]:
+    """Seeds the SQLite database of our server and mints one token per user: with the default
+    key (EdDSA), and with the HS256 key the server creates when configured for HS256."""
     env = ours_env(OURS)
     say(f"tokengate: seeding {max_users:,} users")
     tools(["seed-users", "--users", str(max_users)], env)
     tokens = WORK / "tokens.txt"
     say(f"tokengate: minting {max_users:,} access tokens with the server's key")
     tools(["mint-tokens", "--users", str(max_users), "--out", str(tokens)], env)
-    return tokens
+    hs256 = WORK / "tokens-hs256.txt"
+    say(f"tokengate: minting {max_users:,} HS256 access tokens (the symmetric configuration)")
+    tools(["mint-tokens", "--users", str(max_users), "--out", str(hs256)],
+          ours_env(OURS, algorithm="HS256"))
+    return tokens, hs256
 
 
 def same_token(tokens: Path) -> dict:
@@ -300,13 +308,17 @@ def same_token(tokens: Path) -> dict:
     return result
 
 
-def distinct_ours(tokens: Path) -> dict:
+def distinct_ours(tokens: Path, hs256: Path) -> dict:
+    """Default EdDSA with and without the token cache; then HS256 without the cache, which shows
+    what the per-request signature check (not the design) costs."""
     result = {}
-    for cache, label in ((None, "cache_on"), (0, "cache_off")):
+    for cache, label, algorithm, source in ((None, "cache_on", None, tokens),
+                                            (0, "cache_off", None, tokens),
+                                            (0, "hs256_cache_off", "HS256", hs256)):
         rows = {}
         for n in USERS:
-            lines = headers_file(tokens, n)
-            with ours(cache=cache) as server:
+            lines = headers_file(source, n)
+            with ours(cache=cache, algorithm=algorithm) as server:
                 url = f"http://127.0.0.1:{OURS}/api/me"
                 check(url, lines)
                 say(f"distinct users, tokengate ({label}): N = {n:,}")
@@ -448,7 +460,7 @@ def main() -> None:
     t = time.monotonic()
     baseline_build = build_baseline()
     prepare_postgres()
-    tokens = seed_ours(max(USERS))
+    tokens, hs256 = seed_ours(max(USERS))
     if baseline_build.wait() != 0:
         sys.exit("the session baseline did not build")
     results["build"]["baseline_s"] = round(time.monotonic() - t, 1)
@@ -456,7 +468,7 @@ def main() -> None:
     t = time.monotonic()
     results["same_token"] = same_token(tokens)
     keep()
-    results["distinct"] = {"tokengate": distinct_ours(tokens)}
+    results["distinct"] = {"tokengate": distinct_ours(tokens, hs256)}
     keep()
     results["distinct"]["baseline_sqlite"] = baseline_runs("sqlite", f"sqlite://{WORK}/baseline.db?mode=rwc")
     keep()

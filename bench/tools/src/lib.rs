@@ -167,8 +167,9 @@ async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(),
         leeway_secs: config.jwt_leeway_secs,
     };
     let rows = sqlx::query(
-        "SELECT id, username FROM users WHERE username_key LIKE 'bench%' ORDER BY created_at, id",
+        "SELECT id, username FROM users WHERE username_key LIKE 'bench%' ORDER BY created_at, id LIMIT $1",
     )
+    .bind(i64::try_from(count).map_err(|e| e.to_string())?)
     .fetch_all(&db.pool)
     .await
     .map_err(|e| e.to_string())?;
