@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Formatting and clippy (warnings are errors) for the server build and the browser build.
+# Formatting and clippy (warnings are errors) for the server build, the browser build and the
+# benchmark code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -7,3 +8,6 @@ export LEPTOS_OUTPUT_NAME=tokengate
 cargo fmt --all -- --check
 cargo clippy -p app -p tokengate --features app/ssr --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+# The benchmark code (`make bench`): the server's bench feature with its tools, and the baseline.
+cargo clippy -p tokengate -p tokengate-bench --features bench -- -D warnings
+cargo clippy -p session-baseline --all-targets -- -D warnings

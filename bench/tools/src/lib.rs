@@ -134,10 +134,10 @@ async fn seed_users(config: &Config, count: usize) -> Result<(), String> {
             ));
         }
         let mut query = sqlx::query(&sql);
-        for i in start..end {
+        for (i, id) in ids.iter().enumerate().take(end).skip(start) {
             let username = Username::parse(&format!("{PREFIX}{i}")).map_err(|e| e.message)?;
             query = query
-                .bind(ids[i].clone())
+                .bind(id.clone())
                 .bind(username.as_str().to_owned())
                 .bind(username.key().to_owned())
                 .bind(hash.clone())
