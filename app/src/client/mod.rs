@@ -1,7 +1,6 @@
 //! Browser-side plumbing: where the access token lives and how it reaches the server.
 
 mod api_client;
-pub mod jwt_json;
 pub mod session;
 pub mod token_store;
 

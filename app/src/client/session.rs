@@ -7,15 +7,14 @@
 
 use std::future::Future;
 
-use super::jwt_json::Json;
 use crate::auth_context::AuthContext;
 use crate::error::{ApiError, ErrorCode};
 
 /// Segment `index` (0 header, 1 claims) of a JWT as JSON. For display and scheduling only: the
 /// browser cannot verify a token and never trusts what it reads here.
-pub fn jwt_segment(token: &str, index: usize) -> Option<Json> {
+pub fn jwt_segment(token: &str, index: usize) -> Option<serde_json::Value> {
     let bytes = decode_base64url(token.split('.').nth(index)?)?;
-    Json::parse(&bytes)
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Unpadded base64url, as in JWTs; `None` for anything else (padding, other alphabets,

@@ -4,7 +4,6 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use crate::client::jwt_json::Json;
 use crate::client::session::jwt_segment;
 use crate::time_fmt::{countdown, now_secs};
 
@@ -12,8 +11,12 @@ use crate::time_fmt::{countdown, now_secs};
 pub fn decode_parts(token: &str) -> Option<(String, String, Option<i64>)> {
     let header = jwt_segment(token, 0)?;
     let claims = jwt_segment(token, 1)?;
-    let exp = claims.get("exp").and_then(Json::as_i64);
-    Some((header.pretty(), claims.pretty(), exp))
+    let exp = claims.get("exp").and_then(serde_json::Value::as_i64);
+    Some((
+        serde_json::to_string_pretty(&header).ok()?,
+        serde_json::to_string_pretty(&claims).ok()?,
+        exp,
+    ))
 }
 
 #[component]
