@@ -3,6 +3,7 @@
 #   1. unit tests (tokens, credentials, redirects, formatting)
 #   2. HTTP integration tests against the real server binary, on SQLite and on PostgreSQL
 #      (PostgreSQL at 127.0.0.1:5432, trust auth, database `test`; override with TOKENGATE_TEST_PG_URL)
+#      then the release binary under hostile input (robustness/: raw-TCP attacks, slow clients, fuzzing)
 #   3. Playwright end-to-end tests in Debian's Chromium against the real server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,10 @@ cargo test -p app --features ssr --lib
 
 step "HTTP integration tests (SQLite and PostgreSQL)"
 cargo test -p tokengate
+
+step "robustness: the release binary under hostile input"
+cargo build --release -p tokengate
+TOKENGATE_BIN="$PWD/target/release/tokengate" cargo test -p tokengate-robustness
 
 step "end-to-end tests (Playwright + Chromium)"
 (cd end2end && npx playwright test)
