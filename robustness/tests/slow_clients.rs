@@ -36,10 +36,12 @@ async fn assert_cut_off(
     result: &Result<Vec<u8>, Vec<u8>>,
     took: Duration,
 ) {
-    println!(
-        "{case}: closed by the server after {:.2} s",
-        took.as_secs_f64()
-    );
+    let state = if result.is_ok() {
+        "closed by the server"
+    } else {
+        "still open"
+    };
+    println!("{case}: {state} after {:.2} s", took.as_secs_f64());
     match result {
         Ok(sent) if took < CUT_OFF_WITHIN => {
             let status = Outcome::Closed {

@@ -28,6 +28,7 @@ const PATIENCE: Duration = Duration::from_millis(250);
 struct Verdict {
     index: usize,
     outcome: Outcome,
+    ended: Instant,
 }
 
 #[tokio::test]
@@ -64,15 +65,9 @@ async fn generated_hostile_requests_get_no_server_error_and_never_kill_the_serve
             }
         }
         if server.exit_status().is_some() {
-            let suspects: Vec<String> = verdicts
-                .iter()
-                .filter(|v| !matches!(v.outcome, Outcome::Answered(_)))
-                .map(|v| describe(seed, v.index, &cases[v.index]))
-                .collect();
+            let culprit = pinpoint(seed, &cases, &verdicts).await;
             let problem = format!(
-                "the server died during these cases; the ones without an answer:\n{}\n\
-                 forbidden answers before that:\n{}",
-                suspects.join("\n"),
+                "the server died during these cases.\n{culprit}\nforbidden answers before that:\n{}",
                 forbidden.join("\n")
             );
             server.fail(&range, &problem).await;
@@ -127,17 +122,52 @@ impl std::fmt::Display for Tally {
 async fn worker(server: &Server, batch: &[Case], first: usize, lane: usize) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for (offset, case) in batch.iter().enumerate().skip(lane).step_by(4) {
-        let outcome = if case.may_wait {
-            server.exchange_patiently(&case.bytes, PATIENCE).await
-        } else {
-            server.exchange(&case.bytes).await
-        };
+        let outcome = send(server, case).await;
         verdicts.push(Verdict {
             index: first + offset,
             outcome,
+            ended: Instant::now(),
         });
     }
     verdicts
+}
+
+async fn send(server: &Server, case: &Case) -> Outcome {
+    if case.may_wait {
+        server.exchange_patiently(&case.bytes, PATIENCE).await
+    } else {
+        server.exchange(&case.bytes).await
+    }
+}
+
+/// Replays the batch's unanswered cases, in the order they ended, one at a time on a fresh
+/// server, and names the first that kills it (or lists them when none does alone).
+async fn pinpoint(seed: u64, cases: &[Case], verdicts: &[Verdict]) -> String {
+    let mut suspects: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| !matches!(v.outcome, Outcome::Answered(_)))
+        .collect();
+    suspects.sort_by_key(|v| v.ended);
+    let server = Server::start().await;
+    for verdict in &suspects {
+        let outcome = send(&server, &cases[verdict.index]).await;
+        // An abort takes a moment to show as an exit.
+        for _ in 0..10 {
+            if server.exit_status().is_some() {
+                let case = describe(seed, verdict.index, &cases[verdict.index]);
+                return format!("Replayed alone on a fresh server, this case kills it ({outcome}):\n{case}\nits output:\n{}", server.output());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let listed: Vec<String> = suspects
+        .iter()
+        .map(|v| describe(seed, v.index, &cases[v.index]))
+        .collect();
+    format!(
+        "No single case kills a fresh server; the cases without an answer, in the order they ended:\n{}",
+        listed.join("\n")
+    )
 }
 
 /// Below 500, or a 503 that says when to retry; a close is fine, a hang is not.
