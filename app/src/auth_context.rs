@@ -4,9 +4,13 @@
 //! becomes true after hydration, when an effect has read the token. Pages that depend on the
 //! session render a neutral "checking" state until then, so SSR and hydration always agree.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 
-use crate::client::{session, token_store};
+use crate::client::keep_alive::{self, Exchange};
+use crate::client::token_store;
+use crate::error::{ApiError, ErrorCode};
 
 #[derive(Clone, Copy)]
 pub struct AuthContext {
@@ -62,8 +66,42 @@ impl AuthContext {
         let received_at = self.received_at.get_value();
         self.token.with_untracked(|t| {
             t.as_deref()
-                .is_some_and(|t| session::refresh_due(t, now, received_at))
+                .is_some_and(|t| keep_alive::refresh_due(t, now, received_at))
         })
+    }
+
+    /// Exchanges the refresh cookie for a new access token. When the session is over the user is
+    /// logged out; when the server is unreachable the current state is kept. True if renewed.
+    pub async fn refresh_now(self) -> bool {
+        match keep_alive::exchange().await {
+            Exchange::Renewed(token) => {
+                self.refreshed(token);
+                true
+            }
+            Exchange::Ended => {
+                self.logged_out();
+                false
+            }
+            Exchange::Unreachable => false,
+        }
+    }
+
+    /// Runs a protected call; on 401 `invalid_token`, refreshes once and runs it again.
+    pub async fn with_session<T, F, Fut>(self, call: F) -> Result<T, ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        match call().await {
+            Err(err) if err.error == ErrorCode::InvalidToken => {
+                if self.refresh_now().await {
+                    call().await
+                } else {
+                    Err(err)
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -89,7 +127,7 @@ pub fn provide_auth() {
             if ctx.refresh_due() && !refreshing.get_value() {
                 refreshing.set_value(true);
                 leptos::task::spawn_local(async move {
-                    session::refresh_now(ctx).await;
+                    ctx.refresh_now().await;
                     refreshing.set_value(false);
                 });
             }

@@ -1,10 +1,13 @@
 //! The one error type of the JSON API: `{"error": <stable code>, "message": <human text>}`.
 //!
 //! Server functions return it, the browser client decodes it, and `ErrorCode::status` is the single
-//! place where a code becomes an HTTP status (applied by the server's API boundary layer).
+//! place where a code becomes an HTTP status. On the server, `?` turns a database error into one
+//! (503 when the database is unreachable, else a logged 500 that leaks nothing).
 
+use http::StatusCode;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::{Bytes, Encodes};
 use serde::{Deserialize, Serialize};
 
 /// Stable, documented error codes. Clients may match on these; never rename one.
@@ -24,6 +27,16 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     PayloadTooLarge,
     TooManyAttempts,
+    /// A browser sent a cookie-authenticated request from another origin.
+    CrossOriginRequest,
+    /// More than one refresh cookie arrived (one was planted, e.g. by a sibling subdomain).
+    DuplicateCookie,
+    /// The request target is not a path (authority form, `*` outside `OPTIONS`).
+    InvalidRequestTarget,
+    /// The request took longer than the request timeout.
+    RequestTimeout,
+    /// The server is at its concurrent-request limit; retry after `Retry-After`.
+    Overloaded,
     ServiceUnavailable,
     Internal,
     /// Client side only: the server could not be reached.
@@ -35,22 +48,29 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The HTTP status each code is answered with.
-    pub fn status(self) -> u16 {
+    pub fn status(self) -> StatusCode {
         match self {
-            Self::InvalidInput | Self::InvalidJson => 400,
+            Self::InvalidInput
+            | Self::InvalidJson
+            | Self::DuplicateCookie
+            | Self::InvalidRequestTarget => StatusCode::BAD_REQUEST,
             Self::InvalidCredentials
             | Self::InvalidToken
             | Self::InvalidRefreshToken
-            | Self::RefreshTokenReused => 401,
-            Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
-            Self::UsernameTaken => 409,
-            Self::PayloadTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::WeakPassword => 422,
-            Self::TooManyAttempts => 429,
-            Self::ServiceUnavailable | Self::NetworkError => 503,
-            Self::Internal | Self::Unknown => 500,
+            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+            Self::CrossOriginRequest => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::UsernameTaken => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::Overloaded | Self::ServiceUnavailable | Self::NetworkError => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Internal | Self::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -117,7 +137,7 @@ impl ApiError {
         Self::new(ErrorCode::Internal, "Something went wrong on our side")
     }
 
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.error.status()
     }
 }
@@ -142,6 +162,34 @@ impl FromServerFnError for ApiError {
                 "Could not reach the server. Check your connection and try again.",
             ),
             _ => Self::internal(),
+        }
+    }
+
+    /// Called on the server the moment an error leaves a server function (ours, or the
+    /// framework's when the body did not fit the arguments): this is where its status and headers
+    /// are set. Server functions would otherwise answer every error with 500.
+    fn ser(&self) -> Bytes {
+        #[cfg(feature = "ssr")]
+        crate::server::response::set_error_parts(self);
+        <JsonEncoding as Encodes<Self>>::encode(self).unwrap_or_else(|_| {
+            Bytes::from_static(
+                br#"{"error":"internal","message":"Something went wrong on our side"}"#,
+            )
+        })
+    }
+}
+
+/// `?` on a database call: unreachable -> 503 `service_unavailable`, anything else -> a logged
+/// 500 `internal` (the cause never reaches the client).
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        if crate::server::db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::service_unavailable()
+        } else {
+            tracing::error!(error = %err, "database error");
+            Self::internal()
         }
     }
 }

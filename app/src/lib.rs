@@ -10,6 +10,7 @@ pub mod components;
 pub mod error;
 pub mod next_path;
 pub mod pages;
+pub mod policy;
 pub mod time_fmt;
 
 #[cfg(feature = "ssr")]

@@ -1,24 +1,42 @@
 //! The edge of the JSON API (`/api/...`): bad input is refused here with a stable 4xx before any
-//! server function runs, and server-function errors get the status their code maps to
-//! (`ErrorCode::status`), since server functions otherwise answer every error with 500.
+//! server function runs (bodies that are not a JSON object, too large, of another type), and
+//! every answer is marked `Cache-Control: no-store`.
+//!
+//! The endpoints that read or set the refresh cookie (login, sign-up, refresh, logout) are a
+//! browser's ambient authority, so they also refuse cross-origin requests and anything but a
+//! JSON content type (which a cross-site `<form>` cannot send), body or not.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use app::error::{ApiError, ErrorCode};
+use app::server::request::is_cross_origin;
+use app::server::state::AppState;
+
+/// The endpoints a browser authenticates to with the refresh cookie.
+const COOKIE_ENDPOINTS: [&str; 4] = [
+    "/api/auth/login",
+    "/api/auth/signup",
+    "/api/auth/refresh",
+    "/api/auth/logout",
+];
 
 /// Largest accepted request body: credentials are tiny.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// Largest error body re-read from a server function.
-const MAX_ERROR_BYTES: usize = 64 * 1024;
 
-pub async fn api_boundary(mut req: Request, next: Next) -> Response {
+pub async fn api_boundary(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if !(path.starts_with("/api/") || path == "/api") {
         return next.run(req).await;
+    }
+    // Other methods get their 405 below.
+    if req.method() == Method::POST && COOKIE_ENDPOINTS.contains(&path) {
+        if let Err(err) = check_cookie_endpoint(&state, req.headers()) {
+            return with_api_headers(err.into_response());
+        }
     }
     // Server functions only know GET; hyper drops the body of the answer to a HEAD itself.
     if req.method() == Method::HEAD {
@@ -29,7 +47,36 @@ pub async fn api_boundary(mut req: Request, next: Next) -> Response {
         Err(err) => return with_api_headers(err.into_response()),
     };
     let response = next.run(req).await;
-    with_api_headers(map_error_status(response).await)
+    with_api_headers(map_method_not_allowed(response))
+}
+
+fn check_cookie_endpoint(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if is_cross_origin(headers, &state.public_url) {
+        tracing::warn!("cross-origin request to a cookie endpoint refused");
+        return Err(ApiError::new(
+            ErrorCode::CrossOriginRequest,
+            "Requests from other sites are not accepted here",
+        ));
+    }
+    if !is_json(headers) {
+        return Err(json_required());
+    }
+    Ok(())
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn json_required() -> ApiError {
+    ApiError::new(
+        ErrorCode::UnsupportedMediaType,
+        "Send the request body as JSON with Content-Type: application/json",
+    )
 }
 
 async fn check_request(req: Request) -> Result<Request, ApiError> {
@@ -55,17 +102,8 @@ async fn check_request(req: Request) -> Result<Request, ApiError> {
         parts.headers.remove(header::CONTENT_LENGTH);
         return Ok(Request::from_parts(parts, Body::from("{}")));
     }
-    let is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "Send the request body as JSON with Content-Type: application/json",
-        ));
+    if !is_json(&parts.headers) {
+        return Err(json_required());
     }
     // serde_json refuses nesting deeper than 128 levels, which bounds the JSON depth.
     let value: serde_json::Value = serde_json::from_slice(&bytes)
@@ -78,32 +116,14 @@ async fn check_request(req: Request) -> Result<Request, ApiError> {
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-/// Server functions send errors as 500 plus a `serverfnerror` header; give them their real status.
-async fn map_error_status(response: Response) -> Response {
-    let status = response.status();
-    let is_server_fn_error = response.headers().contains_key("serverfnerror");
-    if status == StatusCode::METHOD_NOT_ALLOWED && !is_server_fn_error {
+/// axum's own 405 (a method no route has) gets the API's JSON error. Server-function errors
+/// already carry their status: `ApiError::ser` sets it as they leave the function.
+fn map_method_not_allowed(response: Response) -> Response {
+    let from_server_fn = response.headers().contains_key("serverfnerror");
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED && !from_server_fn {
         return ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed").into_response();
     }
-    if !is_server_fn_error {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let error = match to_bytes(body, MAX_ERROR_BYTES).await {
-        Ok(bytes) => {
-            serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError::internal())
-        }
-        Err(_) => ApiError::internal(),
-    };
-    let mut mapped = error.into_response();
-    // Keep what the server function set (Set-Cookie clearing a refused refresh token, the
-    // `serverfnerror` marker the browser client decodes errors by), but not the old body's framing.
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
-            mapped.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    mapped
+    response
 }
 
 fn with_api_headers(mut response: Response) -> Response {

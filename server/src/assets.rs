@@ -79,6 +79,11 @@ async fn serve(files: ServeDir, request: Request, cache: HeaderValue) -> Respons
         Err(never) => match never {},
     };
     let status = response.status();
+    if status.is_server_error() {
+        // ServeDir answers 500 when the file system refuses the name itself (longer than
+        // NAME_MAX, a NUL byte from `%00`): no file can have such a name, so it is a 404.
+        return StatusCode::NOT_FOUND.into_response();
+    }
     if status.is_success() || status == StatusCode::NOT_MODIFIED {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, cache);

@@ -2,17 +2,20 @@
 
 mod api_boundary;
 mod assets;
+mod listener;
+mod request_target;
 mod routes;
 mod telemetry;
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use app::server::config::Config;
 use app::server::db::Db;
+use app::server::prune;
+use app::server::public_url::PublicUrl;
 use app::server::state::AppState;
 use app::server::tokens::{load_signing_keys, rotate_signing_key, KeySource};
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::config::get_configuration;
 
@@ -56,8 +59,10 @@ enum KeysAction {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // A missing .env is normal; a malformed one is reported by clap when a value is wrong.
-    let _ = dotenvy::dotenv();
+    // `./.env` only: `dotenvy::dotenv()` also searches every parent directory, so a `.env` left
+    // in one (a home directory, `/tmp`) could set DATABASE_URL or a key for us. A missing file
+    // is normal; a malformed one is reported by clap when a value is wrong.
+    let _ = dotenvy::from_path(".env");
     let cli = Cli::parse();
     telemetry::init();
 
@@ -89,29 +94,31 @@ async fn serve(config: Config) -> Result<(), String> {
         leptos_options.output_name = "tokengate".into();
     }
     let addr = leptos_options.site_addr;
-    let state = AppState::build(&config, leptos_options)
-        .await
-        .map_err(|e| e.to_string())?;
-    spawn_key_reload(&state, &config);
-    let router = routes::router(state);
-
+    // Bound first: the default public URL is the address actually listened on (port 0 in tests).
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on LEPTOS_SITE_ADDR={addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    // Without TCP_NODELAY small responses stall 20-45 ms (Nagle + delayed ACK).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let public_url =
+        PublicUrl::resolve(config.public_url.as_deref(), local).map_err(|e| e.to_string())?;
+    if config.public_url.is_none() && !local.ip().is_loopback() {
+        tracing::warn!(%local, "TOKENGATE_PUBLIC_URL is not set: cookies are not Secure and cross-origin checks expect http://{local}");
+    }
+    let state = AppState::build(&config, leptos_options, public_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    spawn_key_reload(&state, &config);
+    prune::spawn(&state, Duration::from_secs(config.prune_interval_secs));
+    let router = routes::router(state, &config);
+
     tracing::info!(%local, "listening");
     println!("tokengate listening on http://{local}");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())
+    let limits = listener::Limits {
+        header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+        max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+    };
+    listener::serve(listener, router, limits, shutdown_signal()).await;
+    Ok(())
 }
 
 /// Reloads the signing keys from the database every `TOKENGATE_KEY_RELOAD_SECS`, so rotated

@@ -18,17 +18,17 @@ pub async fn me() -> Result<CurrentUser, ApiError> {
     })
 }
 
-/// The caller's account record from the database (what only the server knows).
+/// The caller's account record from the database (what only the server knows). Needs a live
+/// session: a token of an ended session reads nothing more.
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, client = ApiClient)]
 pub async fn account() -> Result<AccountDetails, ApiError> {
     use crate::server::db::users;
-    use crate::server::respond::{app_state, db_error};
+    use crate::server::state::app_state;
 
-    let claims = crate::server::guard::require_user().await?;
+    let claims = crate::server::guard::require_live_session().await?;
     let state = app_state()?;
     let user = users::find_by_id(&state.db, &claims.sub)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(ApiError::invalid_token)?;
     Ok(AccountDetails {
         id: user.id,
@@ -42,12 +42,13 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
 /// 401 `invalid_credentials` for a wrong password.
 #[server(prefix = "/api", endpoint = "account/delete", input = leptos::server_fn::codec::Json, client = ApiClient)]
 pub async fn delete_account(password: String) -> Result<super::LoggedOut, ApiError> {
+    use crate::server::cookies::clear_refresh_cookie;
     use crate::server::db::users;
-    use crate::server::respond::{clear_refresh_cookie, db_error};
+    use crate::server::guard::{reauthenticate, Reauthenticated};
 
-    let (state, _claims, user) = crate::server::guard::reauthenticate(password).await?;
-    users::delete(&state.db, &user.id).await.map_err(db_error)?;
-    clear_refresh_cookie().await;
+    let Reauthenticated { state, user, .. } = reauthenticate(password).await?;
+    users::delete(&state.db, &user.id).await?;
+    clear_refresh_cookie(&state.refresh_cookie);
     tracing::info!(user_id = %user.id, "account deleted");
     Ok(super::LoggedOut { logged_out: true })
 }

@@ -13,14 +13,15 @@ use crate::error::ApiError;
 pub async fn signup(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
-    use crate::server::respond::{
-        app_state, client_ip, db_error, internal, set_status, start_session,
-    };
+    use crate::server::request::client_key;
+    use crate::server::response::{internal, set_status};
+    use crate::server::session_start::start_session;
+    use crate::server::state::app_state;
     use crate::server::throttle;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
-    let bucket = throttle::signup_bucket(client_ip().await);
+    let bucket = throttle::signup_bucket(&client_key(&state.trusted_proxies)?);
     throttle::ensure_unlocked(&state.db, &[&bucket], now).await?;
     let username = Username::parse(&username)?;
     let password = Password::parse(password, &username)?;
@@ -39,12 +40,14 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
         .await
         .map_err(|e| match e {
             CreateUserError::UsernameTaken => ApiError::username_taken(),
-            CreateUserError::Db(e) => db_error(e),
+            CreateUserError::Db(e) => e.into(),
         })?;
     tracing::info!(user_id = %user.id, "account created");
-    set_status(axum::http::StatusCode::CREATED);
     match start_session(&state, &user).await {
-        Ok(response) => Ok(response),
+        Ok(response) => {
+            set_status(axum::http::StatusCode::CREATED);
+            Ok(response)
+        }
         Err(err) => {
             // Never leave an account behind whose sign-up answered an error: the retry must not
             // meet "username taken" (best effort: with the database gone this fails too, and
@@ -62,12 +65,15 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users;
-    use crate::server::respond::{app_state, client_ip, db_error, internal, start_session};
+    use crate::server::request::client_key;
+    use crate::server::response::internal;
+    use crate::server::session_start::start_session;
+    use crate::server::state::app_state;
     use crate::server::throttle;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
-    let ip_bucket = throttle::ip_bucket(client_ip().await);
+    let ip_bucket = throttle::ip_bucket(&client_key(&state.trusted_proxies)?);
     let username = Username::parse(&username).ok();
     // Unknown names get a bucket too, so a lock says nothing about whether an account exists.
     let account_bucket = username.as_ref().map(|u| throttle::account_bucket(u.key()));
@@ -91,9 +97,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
 
     let user = match (Password::for_login(password), username) {
         (Ok(password), Some(name)) => {
-            let record = users::find_by_username(&state.db, &name)
-                .await
-                .map_err(db_error)?;
+            let record = users::find_by_username(&state.db, &name).await?;
             let stored = record.as_ref().map(|r| r.password_hash.clone());
             let ok = state
                 .passwords
@@ -149,9 +153,10 @@ async fn rehash_if_outdated(
     }
     match state.passwords.hash(password).await {
         Ok(hash) => {
-            if let Err(e) =
-                crate::server::db::users::update_password_hash(&state.db, &user.id, &hash).await
-            {
+            let old = &user.password_hash;
+            let stored =
+                crate::server::db::users::upgrade_password_hash(&state.db, &user.id, old, &hash);
+            if let Err(e) = stored.await {
                 tracing::warn!(error = %e, user_id = %user.id, "re-hash not stored");
             } else {
                 tracing::info!(user_id = %user.id, "password re-hashed with current parameters");
@@ -168,17 +173,17 @@ async fn rehash_if_outdated(
 /// at once.
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json, client = ApiClient)]
 pub async fn logout() -> Result<LoggedOut, ApiError> {
-    use crate::server::db::sessions as store;
-    use crate::server::respond::{app_state, clear_refresh_cookie, db_error, refresh_cookie};
+    use crate::server::cookies::{clear_refresh_cookie, presented_refresh_token};
+    use crate::server::db::sessions::{self as store, RevokeReason};
+    use crate::server::state::app_state;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
     let mut family_id = None;
-    if let Some(token) = refresh_cookie().await {
+    if let Some(token) = presented_refresh_token(&state.refresh_cookie)? {
         let hash = crate::server::sessions::hash_token(&token);
         family_id = store::find_token(&state.db, &hash)
-            .await
-            .map_err(db_error)?
+            .await?
             .map(|t| t.family_id);
     }
     if family_id.is_none() {
@@ -188,31 +193,25 @@ pub async fn logout() -> Result<LoggedOut, ApiError> {
             .map(|c| c.sid);
     }
     if let Some(id) = family_id {
-        store::revoke_family(&state.db, &id, "logout", now)
-            .await
-            .map_err(db_error)?;
+        store::revoke_family(&state.db, &id, RevokeReason::Logout, now).await?;
     }
-    clear_refresh_cookie().await;
+    clear_refresh_cookie(&state.refresh_cookie);
     Ok(LoggedOut { logged_out: true })
 }
 
-/// Ends every session of the caller, this one included. Needs a live session.
+/// Ends every session of the caller, this one included, and any login still in flight. Needs
+/// a live session.
 #[server(prefix = "/api", endpoint = "auth/logout-all", input = Json, client = ApiClient)]
 pub async fn logout_all() -> Result<SessionsEnded, ApiError> {
-    use crate::server::db::sessions as store;
-    use crate::server::respond::{app_state, clear_refresh_cookie, db_error};
+    use crate::server::cookies::clear_refresh_cookie;
+    use crate::server::db::{sessions::RevokeReason, users};
+    use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
     let state = app_state()?;
-    let ended = store::revoke_user_families(
-        &state.db,
-        &claims.sub,
-        None,
-        "logout_all",
-        crate::server::now_unix(),
-    )
-    .await
-    .map_err(db_error)?;
-    clear_refresh_cookie().await;
+    let now = crate::server::now_unix();
+    let reason = RevokeReason::LogoutAll;
+    let ended = users::change_credentials(&state.db, &claims.sub, None, None, reason, now).await?;
+    clear_refresh_cookie(&state.refresh_cookie);
     Ok(SessionsEnded { ended })
 }

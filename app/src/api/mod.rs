@@ -6,6 +6,7 @@ pub mod account;
 pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod password;
 pub mod refresh;
 pub mod sessions;
 

@@ -13,12 +13,14 @@ use crate::error::ApiError;
 #[server(prefix = "/api", endpoint = "auth/refresh", input = Json, client = ApiClient)]
 pub async fn refresh() -> Result<TokenResponse, ApiError> {
     use crate::error::ErrorCode;
-    use crate::server::db::users;
-    use crate::server::respond::{
-        app_state, clear_refresh_cookie, db_error, refresh_cookie, set_refresh_cookie,
-        token_response,
+    use crate::server::cookies::{
+        clear_refresh_cookie, presented_refresh_token, set_refresh_cookie,
     };
+    use crate::server::db::users;
+    use crate::server::session_start::token_response;
     use crate::server::sessions::{self, RefreshError};
+    use crate::server::state::app_state;
+    use crate::server::throttle::limit_refreshes;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
@@ -28,29 +30,36 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
             "Your session has ended. Please log in again.",
         )
     };
-    let Some(presented) = refresh_cookie().await else {
+    let Some(presented) = presented_refresh_token(&state.refresh_cookie)? else {
         return Err(invalid());
     };
+    // Counted per session before the exchange (a refused request must not retire the token the
+    // client still holds): a client stuck in a refresh loop, or a thief with the cookie, gets
+    // 429 instead of unbounded rows and signatures.
+    let hash = sessions::hash_token(&presented);
+    if let Some(row) = crate::server::db::sessions::find_token(&state.db, &hash).await? {
+        let max = state.sessions.refresh_max_per_minute;
+        limit_refreshes(&state.db, &row.family_id, max, now).await?;
+    }
     let outcome = sessions::refresh(&state.db, &state.sessions, &presented, now).await;
     let (family, token) = match outcome {
         Ok(ok) => ok,
-        Err(RefreshError::Db(e)) => return Err(db_error(e)),
+        Err(RefreshError::Db(e)) => return Err(e.into()),
         Err(RefreshError::Reused) => {
-            clear_refresh_cookie().await;
+            clear_refresh_cookie(&state.refresh_cookie);
             return Err(ApiError::new(
                 ErrorCode::RefreshTokenReused,
                 "This session was ended because an old refresh token was used again. Please log in again.",
             ));
         }
         Err(RefreshError::Unknown | RefreshError::Ended) => {
-            clear_refresh_cookie().await;
+            clear_refresh_cookie(&state.refresh_cookie);
             return Err(invalid());
         }
     };
     let user = users::find_by_id(&state.db, &family.user_id)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(invalid)?;
-    set_refresh_cookie(&token, family.expires_at - now).await;
+    set_refresh_cookie(&state.refresh_cookie, &token, family.expires_at - now);
     token_response(&state, &user, &family.id)
 }

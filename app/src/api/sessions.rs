@@ -1,5 +1,5 @@
 //! `GET /api/auth/sessions`, `POST /api/auth/sessions/end` (and `DELETE /api/auth/sessions/{id}`),
-//! `POST /api/auth/password`: the caller's sessions and password. All need a live session.
+//! `POST /api/auth/sessions/end-others`: the caller's sessions. All need a live session.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
@@ -11,15 +11,14 @@ use crate::error::ApiError;
 /// The caller's active sessions, most recently used first.
 #[server(prefix = "/api", endpoint = "auth/sessions", input = GetUrl, client = ApiClient)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
-    use crate::server::respond::{app_state, db_error};
     use crate::server::sessions::is_live;
+    use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
     let state = app_state()?;
     let now = crate::server::now_unix();
-    let families = crate::server::db::sessions::active_families(&state.db, &claims.sub, now)
-        .await
-        .map_err(db_error)?;
+    let families =
+        crate::server::db::sessions::active_families(&state.db, &claims.sub, now).await?;
     Ok(families
         .into_iter()
         .filter(|f| is_live(f, &state.sessions, now))
@@ -37,57 +36,22 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
 #[server(prefix = "/api", endpoint = "auth/sessions/end", input = Json, client = ApiClient)]
 pub async fn end_session(id: String) -> Result<SessionsEnded, ApiError> {
     let claims = crate::server::guard::require_live_session().await?;
-    let state = crate::server::respond::app_state()?;
+    let state = crate::server::state::app_state()?;
     end_session_of(&state, &claims.sub, &id).await
 }
 
 /// Ends every session of the caller except the current one.
 #[server(prefix = "/api", endpoint = "auth/sessions/end-others", input = Json, client = ApiClient)]
 pub async fn end_other_sessions() -> Result<SessionsEnded, ApiError> {
-    use crate::server::respond::{app_state, db_error};
+    use crate::server::db::sessions::{revoke_user_families, RevokeReason};
+    use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
     let state = app_state()?;
-    let ended = crate::server::db::sessions::revoke_user_families(
-        &state.db,
-        &claims.sub,
-        Some(&claims.sid),
-        "ended_by_user",
-        crate::server::now_unix(),
-    )
-    .await
-    .map_err(db_error)?;
-    Ok(SessionsEnded { ended })
-}
-
-/// Changes the password: the current one is required; every other session is ended.
-/// 401 `invalid_credentials` for a wrong current password; 422 `weak_password`.
-#[server(prefix = "/api", endpoint = "auth/password", input = Json, client = ApiClient)]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-) -> Result<SessionsEnded, ApiError> {
-    use crate::server::credentials::{Password, Username};
-    use crate::server::db::{sessions as store, users};
-    use crate::server::respond::{db_error, internal};
-
-    let (state, claims, user) = crate::server::guard::reauthenticate(current_password).await?;
-    let name = Username::parse(&user.username)?;
-    let new = Password::parse(new_password, &name)?;
-    let hash = state.passwords.hash(new).await.map_err(internal)?;
-    users::update_password_hash(&state.db, &user.id, &hash)
-        .await
-        .map_err(db_error)?;
-    let ended = store::revoke_user_families(
-        &state.db,
-        &user.id,
-        Some(&claims.sid),
-        "password_changed",
-        crate::server::now_unix(),
-    )
-    .await
-    .map_err(db_error)?;
-    tracing::info!(user_id = %user.id, ended, "password changed");
+    let now = crate::server::now_unix();
+    let keep = Some(claims.sid.as_str());
+    let reason = RevokeReason::EndedByUser;
+    let ended = revoke_user_families(&state.db, &claims.sub, keep, reason, now).await?;
     Ok(SessionsEnded { ended })
 }
 
@@ -98,17 +62,14 @@ pub async fn end_session_of(
     user_id: &str,
     id: &str,
 ) -> Result<SessionsEnded, ApiError> {
-    use crate::server::db::sessions as store;
-    use crate::server::respond::db_error;
+    use crate::server::db::sessions::{self as store, RevokeReason};
 
     let owned = store::find_family(&state.db, id)
-        .await
-        .map_err(db_error)?
+        .await?
         .is_some_and(|f| f.user_id == user_id);
     let ended = if owned {
-        store::revoke_family(&state.db, id, "ended_by_user", crate::server::now_unix())
-            .await
-            .map_err(db_error)?
+        let now = crate::server::now_unix();
+        store::revoke_family(&state.db, id, RevokeReason::EndedByUser, now).await?
     } else {
         false
     };

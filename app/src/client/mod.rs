@@ -1,7 +1,9 @@
-//! Browser-side plumbing: where the access token lives and how it reaches the server.
+//! Browser-side plumbing: where the access token lives, how it reaches the server, how it is kept
+//! fresh, and how the UI reads it.
 
 mod api_client;
-pub mod session;
+pub mod jwt_view;
+pub mod keep_alive;
 pub mod token_store;
 
 pub use api_client::ApiClient;

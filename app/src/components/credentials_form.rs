@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::policy::{PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
+
 #[component]
 pub fn CredentialsForm(
     /// Where the no-JavaScript fallback posts to.
@@ -42,8 +44,8 @@ pub fn CredentialsForm(
                     autocapitalize="none"
                     spellcheck="false"
                     required
-                    minlength="3"
-                    maxlength="64"
+                    minlength=USERNAME_MIN_CHARS
+                    maxlength=USERNAME_MAX_CHARS
                     bind:value=username
                 />
             </div>
@@ -55,7 +57,7 @@ pub fn CredentialsForm(
                     type="password"
                     autocomplete=password_autocomplete
                     required
-                    maxlength="256"
+                    maxlength=PASSWORD_MAX_CHARS
                     aria-describedby=password_hint.map(|_| "password-hint")
                     bind:value=password
                 />

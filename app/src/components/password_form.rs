@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::sessions::change_password;
+use crate::api::password::change_password;
 use crate::auth_context::use_auth;
-use crate::client::session::with_session;
+use crate::policy::PASSWORD_MAX_CHARS;
 
 #[component]
 pub fn PasswordForm() -> impl IntoView {
@@ -25,7 +25,10 @@ pub fn PasswordForm() -> impl IntoView {
         done.set(None);
         let (c, n) = (current.get_untracked(), new.get_untracked());
         leptos::task::spawn_local(async move {
-            match with_session(auth, || change_password(c.clone(), n.clone())).await {
+            match auth
+                .with_session(|| change_password(c.clone(), n.clone()))
+                .await
+            {
                 Ok(ended) => {
                     current.set(String::new());
                     new.set(String::new());
@@ -46,12 +49,12 @@ pub fn PasswordForm() -> impl IntoView {
             <div class="field">
                 <label for="current-password">"Current password"</label>
                 <input id="current-password" type="password" autocomplete="current-password" required
-                    maxlength="256" bind:value=current />
+                    maxlength=PASSWORD_MAX_CHARS bind:value=current />
             </div>
             <div class="field">
                 <label for="new-password">"New password"</label>
                 <input id="new-password" type="password" autocomplete="new-password" required
-                    maxlength="256" bind:value=new />
+                    maxlength=PASSWORD_MAX_CHARS bind:value=new />
             </div>
             <p class="form-error" role="alert">{move || error.get()}</p>
             <p class="notice-inline" role="status">{move || done.get()}</p>

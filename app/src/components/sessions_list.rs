@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::api::sessions::{end_other_sessions, end_session, list_sessions};
 use crate::api::SessionInfo;
 use crate::auth_context::use_auth;
-use crate::client::session::with_session;
 use crate::time_fmt::utc_datetime;
 
 #[component]
@@ -15,7 +14,7 @@ pub fn SessionsList() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let sessions = LocalResource::new(move || {
         version.track();
-        with_session(auth, list_sessions)
+        auth.with_session(list_sessions)
     });
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
@@ -23,7 +22,7 @@ pub fn SessionsList() -> impl IntoView {
     let end_one = move |id: String| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = with_session(auth, || end_session(id.clone())).await;
+            let result = auth.with_session(|| end_session(id.clone())).await;
             message.set(Some(match result {
                 Ok(_) => "Session signed out.".to_owned(),
                 Err(err) => err.message,
@@ -35,7 +34,7 @@ pub fn SessionsList() -> impl IntoView {
     let end_others = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let result = with_session(auth, end_other_sessions).await;
+            let result = auth.with_session(end_other_sessions).await;
             message.set(Some(match result {
                 Ok(ended) => format!("Signed out of {} other session(s).", ended.ended),
                 Err(err) => err.message,

@@ -4,7 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use crate::client::session::jwt_segment;
+use crate::client::jwt_view::jwt_segment;
 use crate::time_fmt::{countdown, now_secs};
 
 /// The JSON of a token's header and payload, pretty-printed; `None` if it is not a JWT.

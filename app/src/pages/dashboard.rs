@@ -4,7 +4,6 @@ use leptos_meta::Title;
 
 use crate::api::account::{account, me};
 use crate::auth_context::use_auth;
-use crate::client::session::with_session;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sync_hydrate::SyncHydrate;
 use crate::components::token_inspector::TokenInspector;
@@ -26,8 +25,8 @@ fn Dashboard() -> impl IntoView {
     let auth = use_auth();
     // Protected data is fetched only in the browser, where the token is (never during SSR);
     // a 401 triggers one refresh and retry.
-    let me = LocalResource::new(move || with_session(auth, me));
-    let account = LocalResource::new(move || with_session(auth, account));
+    let me = LocalResource::new(move || auth.with_session(me));
+    let account = LocalResource::new(move || auth.with_session(account));
 
     // A token the server refuses (tampered, expired, signed by another key) ends the session;
     // the page guard then sends the user to log in again.

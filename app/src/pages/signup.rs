@@ -8,6 +8,13 @@ use crate::components::credentials_form::CredentialsForm;
 use crate::components::sync_hydrate::SyncHydrate;
 use crate::next_path::DEFAULT_AFTER_LOGIN;
 
+const PASSWORD_HINT: &str = const_format::concatcp!(
+    crate::policy::PASSWORD_MIN_CHARS,
+    " to ",
+    crate::policy::PASSWORD_MAX_CHARS,
+    " characters. A passphrase of a few words is strong and easy to remember."
+);
+
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
@@ -53,7 +60,7 @@ pub fn SignupPage() -> impl IntoView {
                 pending=action.pending()
                 error=error
                 on_submit=on_submit
-                password_hint="8 to 256 characters. A passphrase of a few words is strong and easy to remember."
+                password_hint=PASSWORD_HINT
             />
             <p class="switch">"Already have an account? "<a href="/login">"Log in"</a></p>
         </section>

@@ -1,19 +1,18 @@
-//! Runtime configuration. Every setting is an environment variable (a `.env` file is read too) and
-//! a command-line flag; a bad value stops start-up with a message naming the variable.
+//! Runtime configuration. Every setting is an environment variable (a `.env` file in the working
+//! directory is read too) and, unless it can carry a secret, a command-line flag: a flag's value
+//! is visible to every local user in `ps`. A bad value stops start-up with a message naming the
+//! variable.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 #[derive(Debug, Clone, Args)]
+#[command(after_long_help = ENV_ONLY_HELP)]
 pub struct Config {
     /// Database URL: `sqlite://path.db` or `postgres://...`. Default: `<data dir>/tokengate.db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        value_name = "DATABASE_URL",
-        hide_env_values = true
-    )]
+    /// Environment only: it may hold a password.
+    #[arg(skip = env_only("DATABASE_URL"))]
     pub database_url: Option<String>,
 
     /// Directory for the SQLite database and generated key material.
@@ -70,14 +69,28 @@ pub struct Config {
         default_value_t = JwtAlgorithm::EdDSA)]
     pub jwt_algorithm: JwtAlgorithm,
 
-    /// HS256 only: the HMAC secret (at least 32 bytes). Default: generated and stored.
+    /// HS256 only: the HMAC secret, at least 32 random bytes base64-encoded. Default: generated
+    /// and stored. Environment only.
+    #[arg(skip = env_only("TOKENGATE_JWT_HS256_SECRET").map(secrecy::SecretString::from))]
+    pub jwt_hs256_secret: Option<secrecy::SecretString>,
+
+    /// HS256 only: a file holding the HMAC secret, encoded like `TOKENGATE_JWT_HS256_SECRET`.
     #[arg(
         long,
-        env = "TOKENGATE_JWT_HS256_SECRET",
-        value_name = "TOKENGATE_JWT_HS256_SECRET",
-        hide_env_values = true
+        env = "TOKENGATE_JWT_HS256_SECRET_FILE",
+        value_name = "TOKENGATE_JWT_HS256_SECRET_FILE"
     )]
-    pub jwt_hs256_secret: Option<secrecy::SecretString>,
+    pub jwt_hs256_secret_file: Option<PathBuf>,
+
+    /// A file holding 32 random bytes, base64-encoded (`openssl rand -base64 32`): stored
+    /// signing keys are encrypted with it, so a copy of the database yields none. Keep it
+    /// outside the database and its backups.
+    #[arg(
+        long,
+        env = "TOKENGATE_KEY_ENCRYPTION_KEY_FILE",
+        value_name = "TOKENGATE_KEY_ENCRYPTION_KEY_FILE"
+    )]
+    pub key_encryption_key_file: Option<PathBuf>,
 
     /// A private key (PKCS#8 PEM) of the configured algorithm (Ed25519, P-256 or RSA of at
     /// least 2048 bits) to sign with instead of the generated one.
@@ -192,6 +205,86 @@ pub struct Config {
     #[arg(long, env = "TOKENGATE_REFRESH_REUSE_GRACE_SECS", value_name = "TOKENGATE_REFRESH_REUSE_GRACE_SECS",
         default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub refresh_reuse_grace_secs: u64,
+
+    /// Where users reach the app, e.g. `https://auth.example.com` (default: `http://` plus the
+    /// listen address). It alone decides `Secure` cookies, HSTS and same-origin checks; request
+    /// headers (`Host`, `X-Forwarded-Proto`) never do.
+    #[arg(
+        long,
+        env = "TOKENGATE_PUBLIC_URL",
+        value_name = "TOKENGATE_PUBLIC_URL"
+    )]
+    pub public_url: Option<String>,
+
+    /// Comma-separated CIDR ranges of reverse proxies whose `Forwarded` / `X-Forwarded-For`
+    /// headers are believed (default: none, the TCP peer is the client).
+    #[arg(
+        long,
+        env = "TOKENGATE_TRUSTED_PROXIES",
+        value_name = "TOKENGATE_TRUSTED_PROXIES",
+        default_value = ""
+    )]
+    pub trusted_proxies: String,
+
+    /// Seconds a client has to send a request's headers; an idle keep-alive connection is
+    /// closed after the same time.
+    #[arg(long, env = "TOKENGATE_HEADER_READ_TIMEOUT_SECS", value_name = "TOKENGATE_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a whole request (body included) may take before it is answered 408.
+    #[arg(long, env = "TOKENGATE_REQUEST_TIMEOUT_SECS", value_name = "TOKENGATE_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub request_timeout_secs: u64,
+
+    /// Open connections served at once; further ones wait in the listen backlog.
+    #[arg(long, env = "TOKENGATE_MAX_CONNECTIONS", value_name = "TOKENGATE_MAX_CONNECTIONS",
+        default_value_t = 1_024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// Requests handled at once; beyond this they are answered 503 with `Retry-After` at once
+    /// instead of queueing without bound.
+    #[arg(long, env = "TOKENGATE_MAX_CONCURRENT_REQUESTS", value_name = "TOKENGATE_MAX_CONCURRENT_REQUESTS",
+        default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_concurrent_requests: u64,
+
+    /// Live sessions per user; logging in beyond this ends the least recently used one.
+    #[arg(long, env = "TOKENGATE_MAX_SESSIONS_PER_USER", value_name = "TOKENGATE_MAX_SESSIONS_PER_USER",
+        default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_sessions_per_user: u64,
+
+    /// Refreshes one session may make per minute before it gets 429.
+    #[arg(long, env = "TOKENGATE_REFRESH_MAX_PER_MINUTE", value_name = "TOKENGATE_REFRESH_MAX_PER_MINUTE",
+        default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub refresh_max_per_minute: u64,
+
+    /// How many times one retired refresh token may be answered inside the grace window (tabs
+    /// refreshing together, a lost answer; each one is logged); one more is treated as theft.
+    #[arg(long, env = "TOKENGATE_REFRESH_MAX_GRACE_REPLAYS", value_name = "TOKENGATE_REFRESH_MAX_GRACE_REPLAYS",
+        default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    pub refresh_max_grace_replays: u64,
+
+    /// Retired refresh tokens are kept this long so that presenting one again is still detected
+    /// as reuse (and ends its session); after that they are deleted and answer "unknown".
+    #[arg(long, env = "TOKENGATE_RETIRED_TOKEN_RETENTION_SECS", value_name = "TOKENGATE_RETIRED_TOKEN_RETENTION_SECS",
+        default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
+    pub retired_token_retention_secs: u64,
+
+    /// How often the server deletes retired refresh tokens, ended sessions and stale throttle rows.
+    #[arg(long, env = "TOKENGATE_PRUNE_INTERVAL_SECS", value_name = "TOKENGATE_PRUNE_INTERVAL_SECS",
+        default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub prune_interval_secs: u64,
+}
+
+/// The settings that have no flag, for `--help`.
+const ENV_ONLY_HELP: &str = "Environment only (a flag's value is visible to other users in `ps`):
+  DATABASE_URL                  sqlite://path.db or postgres://... (default: <data dir>/tokengate.db)
+  TOKENGATE_JWT_HS256_SECRET    HS256 only: at least 32 random bytes, base64-encoded";
+
+/// A setting that is read from the environment only (the `.env` file is loaded before the
+/// command line is parsed). Empty counts as unset, as clap treats other variables.
+fn env_only(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

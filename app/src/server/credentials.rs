@@ -6,10 +6,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::ApiError;
 
-pub const USERNAME_MIN_CHARS: usize = 3;
-pub const USERNAME_MAX_CHARS: usize = 32;
-pub const PASSWORD_MIN_CHARS: usize = 8;
-pub const PASSWORD_MAX_CHARS: usize = 256;
+pub use crate::policy::{
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS,
+};
 
 /// A username as the user typed it (trimmed, NFKC-normalised) plus its case-insensitive key.
 #[derive(Debug, Clone, PartialEq, Eq)]

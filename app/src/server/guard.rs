@@ -34,14 +34,10 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaim
 
 /// For server functions: the verified claims of the caller, or 401.
 pub async fn require_user() -> Result<AccessClaims, ApiError> {
-    let state = super::respond::app_state()?;
+    let state = super::state::app_state()?;
     // Read in place from the request parts Leptos keeps in the context (extracting a `HeaderMap`
     // would copy every header of every request first).
-    leptos::prelude::with_context::<Parts, _>(|parts| authenticate(&state, &parts.headers))
-        .unwrap_or_else(|| {
-            tracing::error!("request parts missing from the server-function context");
-            Err(ApiError::internal())
-        })
+    super::request::with_parts(|parts| authenticate(&state, &parts.headers))?
 }
 
 /// For sensitive server functions: the token must also belong to a session that is still live
@@ -49,16 +45,14 @@ pub async fn require_user() -> Result<AccessClaims, ApiError> {
 /// refused at once here, instead of at its `exp`.
 pub async fn require_live_session() -> Result<AccessClaims, ApiError> {
     let claims = require_user().await?;
-    let state = super::respond::app_state()?;
+    let state = super::state::app_state()?;
     ensure_live(&state, &claims).await?;
     Ok(claims)
 }
 
 /// 401 unless the session of `claims` is live.
 pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), ApiError> {
-    let family = super::db::sessions::find_family(&state.db, &claims.sid)
-        .await
-        .map_err(super::respond::db_error)?;
+    let family = super::db::sessions::find_family(&state.db, &claims.sid).await?;
     match family {
         Some(f)
             if f.user_id == claims.sub
@@ -70,23 +64,28 @@ pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), 
     }
 }
 
+/// A caller who has just given their password again.
+pub struct Reauthenticated {
+    pub state: AppState,
+    pub claims: AccessClaims,
+    pub user: super::db::users::UserRecord,
+}
+
 /// For changes that need the password again (password change, account deletion): a live
-/// session plus the caller's current password. Wrong guesses are throttled like logins, so a
-/// stolen access token cannot be used to find the password.
-pub async fn reauthenticate(
-    password: String,
-) -> Result<(AppState, AccessClaims, super::db::users::UserRecord), ApiError> {
-    use super::respond::{app_state, db_error, internal};
+/// session plus the caller's current password. Wrong guesses are throttled per session, so a
+/// stolen access token cannot be used to find the password, and a lock on the account's login
+/// (someone else guessing) never blocks its owner.
+pub async fn reauthenticate(password: String) -> Result<Reauthenticated, ApiError> {
+    use super::response::internal;
     use super::throttle;
 
     let claims = require_live_session().await?;
-    let state = app_state()?;
+    let state = super::state::app_state()?;
     let user = super::db::users::find_by_id(&state.db, &claims.sub)
-        .await
-        .map_err(db_error)?
+        .await?
         .ok_or_else(ApiError::invalid_token)?;
     let now = super::now_unix();
-    let bucket = throttle::account_bucket(&user.username.to_ascii_lowercase());
+    let bucket = throttle::reauth_bucket(&claims.sid);
     let max = state.throttle.login_max_failures;
     throttle::admit(&state.db, &state.throttle, &bucket, max, now).await?;
     let password = super::credentials::Password::for_login(password)?;
@@ -103,7 +102,11 @@ pub async fn reauthenticate(
         ));
     }
     throttle::clear(&state.db, &bucket).await?;
-    Ok((state, claims, user))
+    Ok(Reauthenticated {
+        state,
+        claims,
+        user,
+    })
 }
 
 /// For plain axum routes: `AuthUser(claims)` or a 401 response.

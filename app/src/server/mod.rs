@@ -2,12 +2,17 @@
 //! passwords and the request guard. Compiled only with the `ssr` feature.
 
 pub mod config;
+pub mod cookies;
 pub mod credentials;
 pub mod csp;
 pub mod db;
 pub mod guard;
 pub mod passwords;
-pub mod respond;
+pub mod prune;
+pub mod public_url;
+pub mod request;
+pub mod response;
+pub mod session_start;
 pub mod sessions;
 pub mod state;
 pub mod throttle;

@@ -8,7 +8,10 @@
 //!   rotation and nobody is logged out.
 //! - Presenting a retired token within the grace window answers with the family's current token;
 //!   after it, the presentation is treated as theft: the whole family is revoked.
-//! - A family also ends when idle longer than `idle_secs` or older than `absolute_secs`.
+//! - A family also ends when idle longer than `idle_secs` or older than `absolute_secs`, and
+//!   when the user's credentials change (see `db::sessions`).
+//! - Bounds: at most `max_per_user` live families per user (the least recently used one ends),
+//!   `refresh_max_per_minute` refreshes per family, `max_grace_replays` answers per retired token.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,11 +19,10 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use super::config::Config;
-use super::db::sessions::{self as store, Family};
+use super::db::sessions::{self as store, Family, RevokeReason, StartError};
+use super::db::users::UserRecord;
 use super::db::Db;
 
-pub const REFRESH_COOKIE: &str = "tg_refresh";
-pub const REFRESH_COOKIE_PATH: &str = "/api/auth";
 /// How far a retired token may be followed to the family's current one.
 const MAX_CHAIN_WALK: usize = 16;
 
@@ -29,6 +31,10 @@ pub struct SessionPolicy {
     pub idle_secs: i64,
     pub absolute_secs: i64,
     pub reuse_grace_secs: i64,
+    pub max_grace_replays: i64,
+    pub max_per_user: i64,
+    pub refresh_max_per_minute: i64,
+    pub retired_token_retention_secs: i64,
 }
 
 impl SessionPolicy {
@@ -37,6 +43,10 @@ impl SessionPolicy {
             idle_secs: config.refresh_idle_secs as i64,
             absolute_secs: config.refresh_absolute_secs as i64,
             reuse_grace_secs: config.refresh_reuse_grace_secs as i64,
+            max_grace_replays: config.refresh_max_grace_replays as i64,
+            max_per_user: config.max_sessions_per_user as i64,
+            refresh_max_per_minute: config.refresh_max_per_minute as i64,
+            retired_token_retention_secs: config.retired_token_retention_secs as i64,
         }
     }
 }
@@ -65,40 +75,48 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The successor of `parent`: HMAC-SHA-256 keyed with the family's secret.
 fn successor(chain_secret: &str, parent: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(chain_secret.as_bytes());
-    hasher.update([0u8]);
-    hasher.update(parent.as_bytes());
-    URL_SAFE_NO_PAD.encode(hasher.finalize())
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length: `new_from_slice` cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(chain_secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(parent.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
-/// Starts a family for `user_id`; returns it with its first refresh token.
+/// Starts a family for `user` as read when their password was checked; returns it with its
+/// first refresh token. `CredentialsChanged` when the password changed (or the account went)
+/// since that read: the login must then fail.
 pub async fn start(
     db: &Db,
     policy: &SessionPolicy,
-    user_id: &str,
+    user: &UserRecord,
     user_agent: &str,
     now: i64,
-) -> Result<(Family, String), sqlx::Error> {
+) -> Result<(Family, String), StartError> {
     let family = Family {
         id: uuid::Uuid::new_v4().to_string(),
-        user_id: user_id.to_owned(),
+        user_id: user.id.clone(),
         chain_secret: random_token(),
         user_agent: user_agent.chars().take(256).collect(),
         created_at: now,
         last_used_at: now,
         expires_at: now + policy.absolute_secs,
         revoked_at: None,
+        credentials_version: user.credentials_version,
+        user_credentials_version: user.credentials_version,
     };
     let token = random_token();
-    store::create_family(db, &family, &hash_token(&token)).await?;
+    store::create_family(db, &family, &hash_token(&token), policy.max_per_user).await?;
     Ok((family, token))
 }
 
-/// True while a family may be used: not revoked, not idle too long, not too old.
+/// True while a family may be used: not revoked, started under the user's current
+/// credentials, not idle too long, not too old.
 pub fn is_live(family: &Family, policy: &SessionPolicy, now: i64) -> bool {
     family.revoked_at.is_none()
+        && family.credentials_version == family.user_credentials_version
         && family.expires_at > now
         && family.last_used_at + policy.idle_secs > now
 }
@@ -128,18 +146,26 @@ pub async fn refresh(
             None => {
                 // The current token: exchange it for its successor.
                 let child = successor(&family.chain_secret, &current);
-                store::rotate(
-                    db,
-                    &family.id,
-                    &hash_token(&current),
-                    &hash_token(&child),
-                    now,
-                )
-                .await?;
+                let parent = hash_token(&current);
+                if !store::rotate(db, &family.id, &parent, &hash_token(&child), now).await? {
+                    return Err(RefreshError::Ended);
+                }
                 return Ok((family, child));
             }
             Some(at) if now - at <= policy.reuse_grace_secs => {
-                // Retired moments ago (another tab, a lost answer): follow to its successor.
+                // Retired moments ago (another tab, a lost answer): follow to its successor,
+                // a bounded number of times per retired token.
+                let retired = hash_token(&current);
+                let Some(replays) =
+                    store::record_grace_replay(db, &family.id, &retired, now).await?
+                else {
+                    return Err(RefreshError::Ended);
+                };
+                if replays > policy.max_grace_replays {
+                    tracing::warn!(family_id = %family.id, replays, "retired refresh token replayed past the cap");
+                    break;
+                }
+                tracing::info!(family_id = %family.id, replays, "retired refresh token answered inside the grace window");
                 current = successor(&family.chain_secret, &current);
                 row = match store::find_token(db, &hash_token(&current)).await? {
                     Some(next) => next,
@@ -152,7 +178,7 @@ pub async fn refresh(
             Some(_) => break,
         }
     }
-    store::revoke_family(db, &family.id, "refresh_token_reused", now).await?;
+    store::revoke_family(db, &family.id, RevokeReason::RefreshTokenReused, now).await?;
     tracing::warn!(family_id = %family.id, "retired refresh token presented again: session revoked");
     Err(RefreshError::Reused)
 }
@@ -168,7 +194,12 @@ mod tests {
         assert_ne!(random_token(), token);
         let hash = hash_token(&token);
         assert_eq!(hash.len(), 64);
-        assert!(!hash.contains(&token));
+        // The stored form is the SHA-256 of the token, hex-encoded.
+        let expected: String = Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hash, expected);
     }
 
     #[test]

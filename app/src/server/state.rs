@@ -4,11 +4,16 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use axum::extract::FromRef;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{use_context, LeptosOptions};
+
+use crate::error::ApiError;
 
 use super::config::Config;
+use super::cookies::RefreshCookie;
 use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
+use super::public_url::PublicUrl;
+use super::request::{TrustedProxies, TrustedProxiesError};
 use super::sessions::SessionPolicy;
 use super::throttle::ThrottlePolicy;
 use super::tokens::{
@@ -48,6 +53,19 @@ pub struct Shared {
     pub passwords: PasswordHasher,
     pub throttle: Arc<ThrottlePolicy>,
     pub sessions: Arc<SessionPolicy>,
+    /// Where users reach the app (`TOKENGATE_PUBLIC_URL`).
+    pub public_url: PublicUrl,
+    /// The refresh cookie's name and flags, decided by the public URL.
+    pub refresh_cookie: RefreshCookie,
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The state of the server function being answered (leptos_axum puts it into the context).
+pub fn app_state() -> Result<AppState, ApiError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server-function context");
+        ApiError::internal()
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +76,8 @@ pub enum StartupError {
     Keys(#[from] KeyError),
     #[error("password hashing: {0}")]
     Passwords(#[from] PasswordError),
+    #[error(transparent)]
+    TrustedProxies(#[from] TrustedProxiesError),
 }
 
 impl AppState {
@@ -65,7 +85,9 @@ impl AppState {
     pub async fn build(
         config: &Config,
         leptos_options: LeptosOptions,
+        public_url: PublicUrl,
     ) -> Result<Self, StartupError> {
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)?;
         let db = Db::connect(config).await?;
         db.migrate().await?;
         let keys = load_signing_keys(&db, &KeySource::from_config(config)).await?;
@@ -86,6 +108,9 @@ impl AppState {
             passwords,
             throttle: Arc::new(ThrottlePolicy::from_config(config)),
             sessions: Arc::new(SessionPolicy::from_config(config)),
+            refresh_cookie: RefreshCookie::for_url(&public_url),
+            public_url,
+            trusted_proxies,
         })))
     }
 }

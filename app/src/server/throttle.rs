@@ -13,8 +13,6 @@
 //! never for longer than each lock (at most the window) after they stop, and a successful login
 //! clears the account's count. The per-address limit slows distributed guessing from one host.
 
-use std::net::IpAddr;
-
 use super::config::Config;
 use super::db::{throttle as store, Db};
 use crate::error::{ApiError, ErrorCode};
@@ -47,16 +45,46 @@ impl ThrottlePolicy {
     }
 }
 
+/// Failed logins of one account (by username key, so unknown names are counted alike).
 pub fn account_bucket(username_key: &str) -> String {
     format!("login-user:{username_key}")
 }
 
-pub fn ip_bucket(ip: IpAddr) -> String {
-    format!("login-ip:{ip}")
+/// Failed logins from one client (`request::address_key`: an IPv4 address or an IPv6 /64).
+pub fn ip_bucket(address_key: &str) -> String {
+    format!("login-ip:{address_key}")
 }
 
-pub fn signup_bucket(ip: IpAddr) -> String {
-    format!("signup-ip:{ip}")
+/// Sign-ups from one client.
+pub fn signup_bucket(address_key: &str) -> String {
+    format!("signup-ip:{address_key}")
+}
+
+/// Wrong passwords given to re-authenticate inside one session (password change, deletion):
+/// counted per session, so a locked login (someone else guessing) never blocks the owner.
+pub fn reauth_bucket(session_id: &str) -> String {
+    format!("reauth-session:{session_id}")
+}
+
+/// Refreshes of one session in the current minute.
+pub fn refresh_bucket(session_id: &str) -> String {
+    format!("refresh-session:{session_id}")
+}
+
+/// 429 once a session has refreshed `max` times within the current minute.
+pub async fn limit_refreshes(
+    db: &Db,
+    session_id: &str,
+    max: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    const MINUTE: i64 = 60;
+    let count = store::count_event(db, &refresh_bucket(session_id), now, MINUTE).await?;
+    if count > max {
+        tracing::warn!(family_id = %session_id, count, "refresh rate limit reached");
+        return Err(too_many_attempts(MINUTE));
+    }
+    Ok(())
 }
 
 /// A 429 carrying how long to wait; the API boundary turns it into `Retry-After`.
@@ -71,10 +99,7 @@ pub fn too_many_attempts(retry_after: i64) -> ApiError {
 /// Refuses with 429 when any of `buckets` is locked.
 pub async fn ensure_unlocked(db: &Db, buckets: &[&str], now: i64) -> Result<(), ApiError> {
     for bucket in buckets {
-        if let Some(wait) = store::locked_for(db, bucket, now)
-            .await
-            .map_err(super::respond::db_error)?
-        {
+        if let Some(wait) = store::locked_for(db, bucket, now).await? {
             return Err(too_many_attempts(wait));
         }
     }
@@ -104,14 +129,10 @@ pub async fn take_attempt(
     max: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let count = store::count_event(db, bucket, now, policy.window_secs)
-        .await
-        .map_err(super::respond::db_error)?;
+    let count = store::count_event(db, bucket, now, policy.window_secs).await?;
     if count >= max {
         let until = now + policy.lock_secs(count, max);
-        let claimed = store::claim(db, bucket, now, until)
-            .await
-            .map_err(super::respond::db_error)?;
+        let claimed = store::claim(db, bucket, now, until).await?;
         if !claimed {
             ensure_unlocked(db, &[bucket], now).await?;
             return Err(too_many_attempts(1));
@@ -122,15 +143,11 @@ pub async fn take_attempt(
 
 /// Takes back one counted attempt (a success from a shared address).
 pub async fn forgive(db: &Db, bucket: &str) -> Result<(), ApiError> {
-    store::forgive(db, bucket)
-        .await
-        .map_err(super::respond::db_error)
+    Ok(store::forgive(db, bucket).await?)
 }
 
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), ApiError> {
-    store::clear(db, bucket)
-        .await
-        .map_err(super::respond::db_error)
+    Ok(store::clear(db, bucket).await?)
 }
 
 #[cfg(test)]

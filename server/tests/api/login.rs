@@ -84,12 +84,13 @@ async fn users_can_still_log_in_after_a_restart(backend: Backend) {
     assert_eq!(body["user"], signed_up["user"]);
 }
 
-async fn logout_with_an_empty_body_returns_200_logged_out(backend: Backend) {
+async fn logout_with_an_empty_json_body_returns_200_logged_out(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
 
     let response = server
         .client
         .post(server.url("/api/auth/logout"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
         .send()
         .await;
 
@@ -125,5 +126,5 @@ on_both_backends!(
     login_is_case_insensitive_on_the_username,
     login_is_case_sensitive_on_the_password,
     users_can_still_log_in_after_a_restart,
-    logout_with_an_empty_body_returns_200_logged_out,
+    logout_with_an_empty_json_body_returns_200_logged_out,
 );

@@ -66,27 +66,6 @@ async fn password_change_replaces_the_password_for_login(backend: Backend) {
     json_with_status(server.login("alice", NEW_PASSWORD).await, 200).await;
 }
 
-async fn wrong_current_passwords_are_throttled_like_logins(backend: Backend) {
-    let server = TestServer::spawn_with(backend, &[("TOKENGATE_LOGIN_MAX_FAILURES", "3")]).await;
-    let session = server.signup_session("alice", PASSWORD).await;
-    let wrong = json!({ "current_password": "wrong horse", "new_password": NEW_PASSWORD });
-
-    for _ in 0..3 {
-        let response = server.post_bearer("/api/auth/password", &session.access_token, &wrong);
-        assert_error(response.await, 401, "invalid_credentials").await;
-    }
-    let right = json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD });
-    let response = server.post_bearer("/api/auth/password", &session.access_token, &right);
-
-    assert_error(response.await, 429, "too_many_attempts").await;
-    assert_error(
-        server.login("alice", PASSWORD).await,
-        429,
-        "too_many_attempts",
-    )
-    .await;
-}
-
 async fn stored_hash_is_upgraded_to_the_configured_argon2_parameters_at_login(backend: Backend) {
     let weak = [
         ("TOKENGATE_ARGON2_MEMORY_KIB", "8192"),
@@ -118,7 +97,6 @@ async fn stored_hash_is_upgraded_to_the_configured_argon2_parameters_at_login(ba
 }
 
 on_both_backends!(
-    wrong_current_passwords_are_throttled_like_logins,
     stored_hash_is_upgraded_to_the_configured_argon2_parameters_at_login,
     password_change_with_a_wrong_current_password_is_401_invalid_credentials,
     password_change_to_a_weak_password_is_422_weak_password,

@@ -1,18 +1,25 @@
 //! The `users` table.
 
-use sqlx::Row;
-
+use super::sessions::{revoke_user_families_on, RevokeReason};
 use super::Db;
 use crate::server::credentials::Username;
 
-#[derive(Debug, Clone)]
+/// The role every new account gets.
+pub const DEFAULT_ROLE: &str = "user";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: String,
     pub username: String,
     pub role: String,
     pub password_hash: String,
     pub created_at: i64,
+    /// Bumped by every change that ends sessions; a session started under an older version is
+    /// dead (see `db::sessions`).
+    pub credentials_version: i64,
 }
+
+const USER_COLUMNS: &str = "id, username, role, password_hash, created_at, credentials_version";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -20,16 +27,6 @@ pub enum CreateUserError {
     UsernameTaken,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
-}
-
-fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        role: row.try_get("role")?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: row.try_get("created_at")?,
-    })
 }
 
 /// Inserts a user. The unique index on `username_key` decides races: exactly one concurrent
@@ -43,12 +40,13 @@ pub async fn create(
 ) -> Result<UserRecord, CreateUserError> {
     let result = sqlx::query(
         "INSERT INTO users (id, username, username_key, password_hash, role, created_at)
-         VALUES ($1, $2, $3, $4, 'user', $5)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(username.as_str())
     .bind(username.key())
     .bind(password_hash)
+    .bind(DEFAULT_ROLE)
     .bind(now)
     .execute(&db.pool)
     .await;
@@ -56,9 +54,10 @@ pub async fn create(
         Ok(_) => Ok(UserRecord {
             id: id.to_owned(),
             username: username.as_str().to_owned(),
-            role: "user".to_owned(),
+            role: DEFAULT_ROLE.to_owned(),
             password_hash: password_hash.to_owned(),
             created_at: now,
+            credentials_version: 0,
         }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(CreateUserError::UsernameTaken)
@@ -71,35 +70,70 @@ pub async fn find_by_username(
     db: &Db,
     username: &Username,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, username, role, password_hash, created_at FROM users WHERE username_key = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1"
+    ))
     .bind(username.key())
     .fetch_optional(&db.pool)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    .await
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query("SELECT id, username, role, password_hash, created_at FROM users WHERE id = $1")
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .await
 }
 
-pub async fn update_password_hash(
+/// A change that must end sessions, in one transaction: the credentials version is bumped
+/// (sessions started under the old one, even by a login still in flight, are dead), the password
+/// hash replaced if given, the session `keep` carried over to the new version, and every other
+/// session revoked. Returns how many were revoked.
+pub async fn change_credentials(
+    db: &Db,
+    user_id: &str,
+    new_password_hash: Option<&str>,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE users SET credentials_version = credentials_version + 1,
+                password_hash = COALESCE($2, password_hash)
+          WHERE id = $1 RETURNING credentials_version",
+    )
+    .bind(user_id)
+    .bind(new_password_hash)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(keep) = keep {
+        sqlx::query(
+            "UPDATE refresh_families SET credentials_version = $2
+              WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(keep)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let ended = revoke_user_families_on(&mut tx, user_id, keep, reason, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Replaces a hash with one of the same password made with the current Argon2 parameters,
+/// unless the password changed meanwhile (the stored hash is no longer `old_hash`).
+pub async fn upgrade_password_hash(
     db: &Db,
     id: &str,
-    password_hash: &str,
+    old_hash: &str,
+    new_hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
         .bind(id)
-        .bind(password_hash)
+        .bind(old_hash)
+        .bind(new_hash)
         .execute(&db.pool)
         .await?;
     Ok(())

@@ -90,13 +90,10 @@ impl TestServer {
         session_from(send(request.header(USER_AGENT, agent)).await, 200).await
     }
 
-    /// `POST /api/auth/refresh` with an empty body and, if given, `Cookie: tg_refresh=<token>`.
+    /// `POST /api/auth/refresh` with an empty JSON body and, if given,
+    /// `Cookie: tg_refresh=<token>`.
     pub async fn refresh(&self, token: Option<&str>) -> Response {
-        send(with_cookie(
-            self.client.post(self.url("/api/auth/refresh")),
-            token,
-        ))
-        .await
+        send(with_cookie(json_post(self, "/api/auth/refresh"), token)).await
     }
 
     /// Refreshes and asserts 200 with a new refresh cookie.
@@ -106,7 +103,7 @@ impl TestServer {
 
     /// `POST /api/auth/logout` with the refresh cookie and/or a bearer token.
     pub async fn logout(&self, token: Option<&str>, bearer: Option<&str>) -> Response {
-        let mut request = with_cookie(self.client.post(self.url("/api/auth/logout")), token);
+        let mut request = with_cookie(json_post(self, "/api/auth/logout"), token);
         if let Some(bearer) = bearer {
             request = request.bearer_auth(bearer);
         }
@@ -138,6 +135,13 @@ impl TestServer {
         let body = json_with_status(response, 200).await;
         body.as_array().expect("sessions is an array").clone()
     }
+}
+
+/// A POST with `Content-Type: application/json` and no body, as the browser client sends to the
+/// cookie endpoints (which refuse any other content type).
+fn json_post(server: &TestServer, path: &str) -> RequestBuilder {
+    let request = server.client.post(server.url(path));
+    request.header(reqwest::header::CONTENT_TYPE, "application/json")
 }
 
 fn with_cookie(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {

@@ -1,0 +1,43 @@
+//! `POST /api/auth/password`: changing the password, which ends every other session.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::SessionsEnded;
+use crate::client::ApiClient;
+use crate::error::ApiError;
+
+/// Changes the password: the current one is required; every other session is ended.
+/// 401 `invalid_credentials` for a wrong current password; 422 `weak_password`.
+#[server(prefix = "/api", endpoint = "auth/password", input = Json, client = ApiClient)]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<SessionsEnded, ApiError> {
+    use crate::server::credentials::{Password, Username};
+    use crate::server::db::{sessions::RevokeReason, users};
+    use crate::server::guard::{reauthenticate, Reauthenticated};
+    use crate::server::response::internal;
+
+    let Reauthenticated {
+        state,
+        claims,
+        user,
+    } = reauthenticate(current_password).await?;
+    let name = Username::parse(&user.username)?;
+    let new = Password::parse(new_password, &name)?;
+    let hash = state.passwords.hash(new).await.map_err(internal)?;
+    // One transaction: the new hash, a new credentials version (logins still checking the old
+    // password start dead sessions), this session kept, every other one revoked.
+    let ended = users::change_credentials(
+        &state.db,
+        &user.id,
+        Some(&hash),
+        Some(&claims.sid),
+        RevokeReason::PasswordChanged,
+        crate::server::now_unix(),
+    )
+    .await?;
+    tracing::info!(user_id = %user.id, ended, "password changed");
+    Ok(SessionsEnded { ended })
+}

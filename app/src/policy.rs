@@ -1,0 +1,7 @@
+//! Credential limits, shared by the server (which enforces them in `server::credentials`) and the
+//! forms (which show them as `minlength`/`maxlength` and hints), so the two cannot drift.
+
+pub const USERNAME_MIN_CHARS: usize = 3;
+pub const USERNAME_MAX_CHARS: usize = 32;
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 256;
