@@ -12,6 +12,7 @@ pub mod next_path;
 pub mod pages;
 pub mod policy;
 pub mod time_fmt;
+pub mod workarounds;
 
 #[cfg(feature = "ssr")]
 pub mod server;

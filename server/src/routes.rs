@@ -3,19 +3,15 @@
 use std::any::Any;
 use std::time::Duration;
 
-use app::api::sessions::end_session_of;
-use app::api::{CurrentUser, SessionsEnded};
 use app::error::{ApiError, ErrorCode};
 use app::server::config::Config;
-use app::server::guard::ensure_live;
-use app::server::guard::AuthUser;
 use app::server::state::AppState;
 use app::{shell, App};
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, get, post};
 use axum::{middleware, BoxError, Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -47,8 +43,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
         // `GET /api/me` is the server function; POST answers the same for API clients.
-        .route("/api/me", post(me_post))
-        .route("/api/auth/sessions/{id}", delete(delete_session))
+        .merge(app::api::plain_routes::routes())
         // Forms posted before the WASM has loaded (or with JavaScript off) land here: the
         // credentials stay in the body and are dropped; the page explains that JS is needed.
         .route("/login", post(|| async { Redirect::to("/login?js=required") }))
@@ -166,23 +161,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn jwks(State(state): State<AppState>) -> Response {
     let body = serde_json::json!({ "keys": state.keys.load().public_jwks() });
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
-}
-
-async fn me_post(AuthUser(claims): AuthUser) -> Json<CurrentUser> {
-    Json(CurrentUser {
-        id: claims.sub,
-        username: claims.username,
-        role: claims.role,
-    })
-}
-
-async fn delete_session(
-    State(state): State<AppState>,
-    AuthUser(claims): AuthUser,
-    Path(id): Path<String>,
-) -> Result<Json<SessionsEnded>, ApiError> {
-    ensure_live(&state, &claims).await?;
-    end_session_of(&state, &claims.sub, &id).await.map(Json)
 }
 
 /// A file from `public/` (favicon), else the app's 404 page.

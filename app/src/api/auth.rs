@@ -63,73 +63,20 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
 /// account or the client address is throttled.
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
-    use crate::server::credentials::{Password, Username};
-    use crate::server::db::users;
+    use crate::server::credentials::Username;
+    use crate::server::login::{check_password, LoginAttempt};
     use crate::server::request::client_key;
-    use crate::server::response::internal;
     use crate::server::session_start::start_session;
     use crate::server::state::app_state;
-    use crate::server::throttle;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
-    let ip_bucket = throttle::ip_bucket(&client_key(&state.trusted_proxies)?);
+    let client = client_key(&state.trusted_proxies)?;
     let username = Username::parse(&username).ok();
-    // Unknown names get a bucket too, so a lock says nothing about whether an account exists.
-    let account_bucket = username.as_ref().map(|u| throttle::account_bucket(u.key()));
-    let mut buckets = vec![ip_bucket.as_str()];
-    buckets.extend(account_bucket.as_deref());
-    throttle::ensure_unlocked(&state.db, &buckets, now).await?;
-    let policy = &state.throttle;
-    // Both counts are taken before the password is checked, so parallel guesses cannot overtake
-    // the limits; a success takes them back.
-    throttle::take_attempt(&state.db, policy, &ip_bucket, policy.ip_max_failures, now).await?;
-    if let Some(bucket) = &account_bucket {
-        throttle::take_attempt(
-            &state.db,
-            &state.throttle,
-            bucket,
-            state.throttle.login_max_failures,
-            now,
-        )
-        .await?;
-    }
-
-    let user = match (Password::for_login(password), username) {
-        (Ok(password), Some(name)) => {
-            let record = users::find_by_username(&state.db, &name).await?;
-            let stored = record.as_ref().map(|r| r.password_hash.clone());
-            let ok = state
-                .passwords
-                .verify(password.clone(), stored)
-                .await
-                .map_err(internal)?;
-            match record {
-                Some(user) if ok => {
-                    rehash_if_outdated(&state, &user, password).await;
-                    Some(user)
-                }
-                _ => None,
-            }
-        }
-        (Ok(password), None) => {
-            // Same Argon2 work as for a real account.
-            let _ = state
-                .passwords
-                .verify(password, None)
-                .await
-                .map_err(internal)?;
-            None
-        }
-        (Err(_), _) => None,
-    };
-
-    match user {
+    let attempt = LoginAttempt::admit(&state, &client, username.as_ref(), now).await?;
+    match check_password(&state, username, password).await? {
         Some(user) => {
-            throttle::forgive(&state.db, &ip_bucket).await?;
-            if let Some(bucket) = &account_bucket {
-                throttle::clear(&state.db, bucket).await?;
-            }
+            attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");
             start_session(&state, &user).await
         }
@@ -137,32 +84,6 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
             tracing::info!("login failed");
             Err(ApiError::invalid_credentials())
         }
-    }
-}
-
-/// Re-hashes a verified password whose stored hash uses other Argon2 parameters than the
-/// configured ones. Best effort: a failure is logged and the login still succeeds.
-#[cfg(feature = "ssr")]
-async fn rehash_if_outdated(
-    state: &crate::server::AppState,
-    user: &crate::server::db::users::UserRecord,
-    password: crate::server::credentials::Password,
-) {
-    if !state.passwords.needs_rehash(&user.password_hash) {
-        return;
-    }
-    match state.passwords.hash(password).await {
-        Ok(hash) => {
-            let old = &user.password_hash;
-            let stored =
-                crate::server::db::users::upgrade_password_hash(&state.db, &user.id, old, &hash);
-            if let Err(e) = stored.await {
-                tracing::warn!(error = %e, user_id = %user.id, "re-hash not stored");
-            } else {
-                tracing::info!(user_id = %user.id, "password re-hashed with current parameters");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "re-hash failed"),
     }
 }
 

@@ -7,6 +7,8 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod password;
+#[cfg(feature = "ssr")]
+pub mod plain_routes;
 pub mod refresh;
 pub mod sessions;
 

@@ -4,9 +4,52 @@
 //! the server answers that fallback by asking for JavaScript. Once hydrated, submit is handled
 //! here: one request at a time, progress shown, errors announced in a `role="alert"` region.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 
+use crate::api::TokenResponse;
+use crate::error::ApiError;
 use crate::policy::{PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
+
+/// What a page hands to `CredentialsForm`: the submit, its progress and its error.
+#[derive(Clone, Copy)]
+pub struct CredentialsSubmit {
+    pub pending: Signal<bool>,
+    pub error: Signal<Option<String>>,
+    pub on_submit: Callback<(String, String)>,
+}
+
+/// Login and sign-up in one shape: `call` sends the credentials, `on_success` gets the token
+/// answer, an error's message is shown in the form. A plain `Action`, not `ServerAction` (see
+/// `workarounds`).
+pub fn use_credentials_submit<F, Fut>(
+    call: F,
+    on_success: impl Fn(TokenResponse) + 'static,
+) -> CredentialsSubmit
+where
+    F: Fn(String, String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<TokenResponse, ApiError>> + Send + 'static,
+{
+    let action = Action::new(move |(username, password): &(String, String)| {
+        call(username.clone(), password.clone())
+    });
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(response)) => on_success(response),
+        Some(Err(err)) => error.set(Some(err.message)),
+        None => {}
+    });
+    let on_submit = Callback::new(move |credentials: (String, String)| {
+        error.set(None);
+        action.dispatch(credentials);
+    });
+    CredentialsSubmit {
+        pending: action.pending().into(),
+        error: error.into(),
+        on_submit,
+    }
+}
 
 #[component]
 pub fn CredentialsForm(

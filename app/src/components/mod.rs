@@ -3,6 +3,4 @@ pub mod nav;
 pub mod password_form;
 pub mod require_auth;
 pub mod sessions_list;
-pub mod show_when;
-pub mod sync_hydrate;
 pub mod token_inspector;

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::auth::logout;
 use crate::auth_context::use_auth;
-use crate::components::show_when::show_when;
+use crate::workarounds::show_when;
 
 #[component]
 pub fn Nav() -> impl IntoView {

@@ -11,36 +11,38 @@ pub fn PasswordForm() -> impl IntoView {
     let auth = use_auth();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
+    let action = Action::new_local(move |(c, n): &(String, String)| {
+        let (c, n) = (c.clone(), n.clone());
+        async move {
+            auth.with_session(|| change_password(c.clone(), n.clone()))
+                .await
+        }
+    });
+    let pending = action.pending();
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
+
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(ended)) => {
+            current.set(String::new());
+            new.set(String::new());
+            done.set(Some(format!(
+                "Password changed. {} other session(s) signed out.",
+                ended.ended
+            )));
+        }
+        Some(Err(err)) => error.set(Some(err.message)),
+        None => {}
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
-        pending.set(true);
         error.set(None);
         done.set(None);
-        let (c, n) = (current.get_untracked(), new.get_untracked());
-        leptos::task::spawn_local(async move {
-            match auth
-                .with_session(|| change_password(c.clone(), n.clone()))
-                .await
-            {
-                Ok(ended) => {
-                    current.set(String::new());
-                    new.set(String::new());
-                    done.set(Some(format!(
-                        "Password changed. {} other session(s) signed out.",
-                        ended.ended
-                    )));
-                }
-                Err(err) => error.set(Some(err.message)),
-            }
-            pending.set(false);
-        });
+        action.dispatch_local((current.get_untracked(), new.get_untracked()));
     };
 
     view! {

@@ -9,9 +9,9 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
 use crate::auth_context::use_auth;
-use crate::components::show_when::show_when;
-use crate::components::sync_hydrate::SyncHydrate;
 use crate::next_path::login_url_for;
+use crate::workarounds::show_when;
+use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn RequireAuth<C>(

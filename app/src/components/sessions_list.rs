@@ -11,37 +11,36 @@ use crate::time_fmt::utc_datetime;
 #[component]
 pub fn SessionsList() -> impl IntoView {
     let auth = use_auth();
-    let version = RwSignal::new(0u32);
-    let sessions = LocalResource::new(move || {
-        version.track();
-        auth.with_session(list_sessions)
-    });
-    let busy = RwSignal::new(false);
+    let sessions = LocalResource::new(move || auth.with_session(list_sessions));
     let message = RwSignal::new(None::<String>);
-
+    // `Some(id)` signs out that session, `None` every other one.
+    let end = Action::new_local(move |target: &Option<String>| {
+        let target = target.clone();
+        async move {
+            match target {
+                Some(id) => auth
+                    .with_session(|| end_session(id.clone()))
+                    .await
+                    .map(|_| "Session signed out.".to_owned()),
+                None => auth
+                    .with_session(end_other_sessions)
+                    .await
+                    .map(|ended| format!("Signed out of {} other session(s).", ended.ended)),
+            }
+        }
+    });
+    let busy = end.pending();
+    Effect::new(move |_| {
+        if let Some(result) = end.value().get() {
+            message.set(Some(result.unwrap_or_else(|err| err.message)));
+            sessions.refetch();
+        }
+    });
     let end_one = move |id: String| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = auth.with_session(|| end_session(id.clone())).await;
-            message.set(Some(match result {
-                Ok(_) => "Session signed out.".to_owned(),
-                Err(err) => err.message,
-            }));
-            busy.set(false);
-            version.update(|v| *v += 1);
-        });
+        end.dispatch_local(Some(id));
     };
     let end_others = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = auth.with_session(end_other_sessions).await;
-            message.set(Some(match result {
-                Ok(ended) => format!("Signed out of {} other session(s).", ended.ended),
-                Err(err) => err.message,
-            }));
-            busy.set(false);
-            version.update(|v| *v += 1);
-        });
+        end.dispatch_local(None);
     };
 
     let row = move |s: SessionInfo| {

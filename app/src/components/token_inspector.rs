@@ -53,7 +53,7 @@ pub fn TokenInspector(#[prop(into)] token: Signal<Option<String>>) -> impl IntoV
             <p class="muted">
                 "Signed by the server, kept in this browser's localStorage and sent as "
                 <code>"Authorization: Bearer …"</code>
-                " with every protected call. The server only verifies the signature: no session lookup."
+                " with every protected call. "<code>"/api/me"</code>" only verifies the signature; calls that read or change your account also check that this session is still live."
             </p>
             {move || match decoded.get() {
                 Some((header, claims, _)) => Either::Left(view! {

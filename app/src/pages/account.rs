@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::components::password_form::PasswordForm;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sessions_list::SessionsList;
-use crate::components::sync_hydrate::SyncHydrate;
+use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

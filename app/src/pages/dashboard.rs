@@ -5,10 +5,10 @@ use leptos_meta::Title;
 use crate::api::account::{account, me};
 use crate::auth_context::use_auth;
 use crate::components::require_auth::RequireAuth;
-use crate::components::sync_hydrate::SyncHydrate;
 use crate::components::token_inspector::TokenInspector;
 use crate::error::{ApiError, ErrorCode};
 use crate::time_fmt::utc_datetime;
+use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

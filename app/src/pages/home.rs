@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::auth_context::use_auth;
-use crate::components::show_when::show_when;
-use crate::components::sync_hydrate::SyncHydrate;
+use crate::workarounds::show_when;
+use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -35,7 +35,7 @@ pub fn HomePage() -> impl IntoView {
                 <li><strong>"It signs a token"</strong>" carrying your id, name and role, valid for a few minutes."</li>
                 <li><strong>"Your browser keeps it"</strong>" in localStorage."</li>
                 <li><strong>"Every protected call carries it"</strong>" in the "<code>"Authorization"</code>" header."</li>
-                <li><strong>"The server verifies the signature"</strong>" and answers: no session lookup."</li>
+                <li><strong>"The server verifies the signature"</strong>" and answers; calls that touch your account also check that your session is still live."</li>
             </ol>
         </section>
     })

@@ -4,38 +4,21 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::login;
 use crate::auth_context::use_auth;
-use crate::components::credentials_form::CredentialsForm;
-use crate::components::sync_hydrate::SyncHydrate;
+use crate::components::credentials_form::{use_credentials_submit, CredentialsForm};
 use crate::next_path::safe_next;
+use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let navigate = use_navigate();
-    // A plain `Action`, not `ServerAction`: that one also reads errors from the URL for
-    // `<ActionForm>`'s no-JavaScript redirects, which this app does not use (its forms fall back
-    // to a "JavaScript needed" page), and that decoder is several KB of WASM.
-    let action = Action::new(|(username, password): &(String, String)| {
-        login(username.clone(), password.clone())
+    let submit = use_credentials_submit(login, move |response| {
+        auth.logged_in(response.access_token);
+        let next = query.with_untracked(|q| safe_next(q.get("next").as_deref()));
+        navigate(&next, Default::default());
     });
-    let error = RwSignal::new(None::<String>);
     let needs_js = move || query.with(|q| q.get("js").is_some());
-
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(response)) => {
-            auth.logged_in(response.access_token);
-            let next = query.with_untracked(|q| safe_next(q.get("next").as_deref()));
-            navigate(&next, Default::default());
-        }
-        Some(Err(err)) => error.set(Some(err.message)),
-        None => {}
-    });
-
-    let on_submit = Callback::new(move |(username, password): (String, String)| {
-        error.set(None);
-        action.dispatch((username, password));
-    });
 
     SyncHydrate(view! {
         <Title text="Log in · Tokengate" />
@@ -51,9 +34,9 @@ pub fn LoginPage() -> impl IntoView {
                 submit_label="Log in"
                 pending_label="Logging in…"
                 password_autocomplete="current-password"
-                pending=action.pending()
-                error=error
-                on_submit=on_submit
+                pending=submit.pending
+                error=submit.error
+                on_submit=submit.on_submit
             />
             <p class="switch">"New here? "<a href="/signup">"Create an account"</a></p>
         </section>

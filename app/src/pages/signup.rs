@@ -4,9 +4,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::signup;
 use crate::auth_context::use_auth;
-use crate::components::credentials_form::CredentialsForm;
-use crate::components::sync_hydrate::SyncHydrate;
+use crate::components::credentials_form::{use_credentials_submit, CredentialsForm};
 use crate::next_path::DEFAULT_AFTER_LOGIN;
+use crate::workarounds::SyncHydrate;
 
 const PASSWORD_HINT: &str = const_format::concatcp!(
     crate::policy::PASSWORD_MIN_CHARS,
@@ -20,28 +20,11 @@ pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let navigate = use_navigate();
-    // A plain `Action`, not `ServerAction`: that one also reads errors from the URL for
-    // `<ActionForm>`'s no-JavaScript redirects, which this app does not use (its forms fall back
-    // to a "JavaScript needed" page), and that decoder is several KB of WASM.
-    let action = Action::new(|(username, password): &(String, String)| {
-        signup(username.clone(), password.clone())
+    let submit = use_credentials_submit(signup, move |response| {
+        auth.logged_in(response.access_token);
+        navigate(DEFAULT_AFTER_LOGIN, Default::default());
     });
-    let error = RwSignal::new(None::<String>);
     let needs_js = move || query.with(|q| q.get("js").is_some());
-
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(response)) => {
-            auth.logged_in(response.access_token);
-            navigate(DEFAULT_AFTER_LOGIN, Default::default());
-        }
-        Some(Err(err)) => error.set(Some(err.message)),
-        None => {}
-    });
-
-    let on_submit = Callback::new(move |(username, password): (String, String)| {
-        error.set(None);
-        action.dispatch((username, password));
-    });
 
     SyncHydrate(view! {
         <Title text="Sign up · Tokengate" />
@@ -57,9 +40,9 @@ pub fn SignupPage() -> impl IntoView {
                 submit_label="Sign up"
                 pending_label="Creating account…"
                 password_autocomplete="new-password"
-                pending=action.pending()
-                error=error
-                on_submit=on_submit
+                pending=submit.pending
+                error=submit.error
+                on_submit=submit.on_submit
                 password_hint=PASSWORD_HINT
             />
             <p class="switch">"Already have an account? "<a href="/login">"Log in"</a></p>

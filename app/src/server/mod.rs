@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod csp;
 pub mod db;
 pub mod guard;
+pub mod login;
 pub mod passwords;
 pub mod prune;
 pub mod public_url;
