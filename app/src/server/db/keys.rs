@@ -1,8 +1,13 @@
 //! The `signing_keys` table: generated signing keys persist here, so every instance that shares
 //! the database signs and verifies with the same keys, and a restart keeps issued tokens valid.
+//!
+//! With a key-encryption key (KEK), `private_pem` is stored sealed to its `kid` (see `sealing`):
+//! this module seals on the way in and opens on the way out, so callers only see plaintext, and
+//! a copy of the database without the KEK yields no signing key.
 
 use sqlx::Row;
 
+use super::sealing::{is_sealed, SealError, SEALED_PREFIX};
 use super::Db;
 
 #[derive(Debug, Clone)]
@@ -10,7 +15,8 @@ pub struct StoredKey {
     pub kid: String,
     /// `EdDSA` or `HS256`.
     pub algorithm: String,
-    /// EdDSA: PKCS#8 PEM of the private key. HS256: the base64url secret (never published).
+    /// PKCS#8 PEM of the private key, or for HS256 the base64url secret (never published).
+    /// Always the plaintext here, whether or not the row is sealed.
     pub private_pem: String,
     /// When the key starts signing (keys are published before that).
     pub created_at: i64,
@@ -18,8 +24,22 @@ pub struct StoredKey {
     pub retired_at: Option<i64>,
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum StoredKeyError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("signing keys are encrypted: set TOKENGATE_KEY_ENCRYPTION_KEY_FILE")]
+    KekMissing,
+    #[error(
+        "signing key {kid} does not decrypt with TOKENGATE_KEY_ENCRYPTION_KEY_FILE ({reason})"
+    )]
+    Undecryptable { kid: String, reason: SealError },
+    #[error("cannot encrypt signing key {kid}")]
+    Unsealable { kid: String },
+}
+
 /// Keys of `algorithm` that may still verify tokens at `now`, newest generation first.
-pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>, sqlx::Error> {
+pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>, StoredKeyError> {
     let rows = sqlx::query(
         "SELECT kid, algorithm, private_pem, created_at, retired_at FROM signing_keys
          WHERE (retired_at IS NULL OR retired_at > $1) AND algorithm = $2
@@ -31,10 +51,12 @@ pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>
     .await?;
     rows.iter()
         .map(|row| {
+            let kid: String = row.try_get("kid")?;
+            let stored: String = row.try_get("private_pem")?;
             Ok(StoredKey {
-                kid: row.try_get("kid")?,
+                private_pem: open(db, &kid, &stored)?,
+                kid,
                 algorithm: row.try_get("algorithm")?,
-                private_pem: row.try_get("private_pem")?,
                 created_at: row.try_get("created_at")?,
                 retired_at: row.try_get("retired_at")?,
             })
@@ -45,7 +67,8 @@ pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>
 /// Inserts `key` as the next generation of its algorithm. With `only_if_first` it becomes
 /// generation 1, which the unique index lets exactly one of several racing first starts insert;
 /// the others insert nothing and load the winner's key.
-pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(), sqlx::Error> {
+pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(), StoredKeyError> {
+    let private_pem = stored_form(db, &key.kid, &key.private_pem).await?;
     let generation: i64 = if only_if_first {
         1
     } else {
@@ -63,7 +86,7 @@ pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(),
     )
     .bind(&key.kid)
     .bind(&key.algorithm)
-    .bind(&key.private_pem)
+    .bind(private_pem)
     .bind(key.created_at)
     .bind(generation)
     .execute(&db.pool)
@@ -83,4 +106,84 @@ pub async fn retire_others(db: &Db, keep: &str, at: i64) -> Result<u64, sqlx::Er
     .execute(&db.pool)
     .await?;
     Ok(result.rows_affected())
+}
+
+/// With a KEK: checks that it opens every sealed row, then seals the plaintext rows (keys stored
+/// before the KEK was configured, retired ones too) in place, and returns how many it sealed.
+/// The check comes first so that a wrong KEK seals nothing: the table never holds rows under two
+/// keys. Idempotent, and safe when several instances do it at once: a row is only replaced while
+/// it still holds the plaintext that was read. Without a KEK there is nothing to do.
+pub async fn seal_plaintext(db: &Db) -> Result<u64, StoredKeyError> {
+    let Some(kek) = db.kek.as_deref() else {
+        return Ok(0);
+    };
+    let rows = sqlx::query("SELECT kid, private_pem FROM signing_keys")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut plaintext = Vec::new();
+    for row in &rows {
+        let kid: String = row.try_get("kid")?;
+        let stored: String = row.try_get("private_pem")?;
+        if is_sealed(&stored) {
+            open(db, &kid, &stored)?;
+        } else {
+            plaintext.push((kid, stored));
+        }
+    }
+    let mut sealed = 0;
+    for (kid, stored) in plaintext {
+        let value = kek
+            .seal(&stored, &kid)
+            .map_err(|_| StoredKeyError::Unsealable { kid: kid.clone() })?;
+        sealed += sqlx::query(
+            "UPDATE signing_keys SET private_pem = $1 WHERE kid = $2 AND private_pem = $3",
+        )
+        .bind(value)
+        .bind(&kid)
+        .bind(&stored)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    }
+    if sealed > 0 {
+        tracing::info!(
+            sealed,
+            "stored signing keys encrypted with the key-encryption key"
+        );
+    }
+    Ok(sealed)
+}
+
+/// What is stored for `private_pem`: sealed to `kid` with a KEK. Without one the plaintext,
+/// unless the table already holds sealed rows: a `keys rotate` run without the KEK must not add
+/// a plaintext key beside them.
+async fn stored_form(db: &Db, kid: &str, private_pem: &str) -> Result<String, StoredKeyError> {
+    if let Some(kek) = db.kek.as_deref() {
+        return kek
+            .seal(private_pem, kid)
+            .map_err(|_| StoredKeyError::Unsealable {
+                kid: kid.to_owned(),
+            });
+    }
+    let sealed_row = sqlx::query("SELECT kid FROM signing_keys WHERE private_pem LIKE $1 LIMIT 1")
+        .bind(format!("{SEALED_PREFIX}%"))
+        .fetch_optional(&db.pool)
+        .await?;
+    match sealed_row {
+        Some(_) => Err(StoredKeyError::KekMissing),
+        None => Ok(private_pem.to_owned()),
+    }
+}
+
+/// The plaintext of a stored `private_pem` (a plaintext row passes through).
+fn open(db: &Db, kid: &str, stored: &str) -> Result<String, StoredKeyError> {
+    if !is_sealed(stored) {
+        return Ok(stored.to_owned());
+    }
+    let kek = db.kek.as_deref().ok_or(StoredKeyError::KekMissing)?;
+    kek.open(stored, kid)
+        .map_err(|reason| StoredKeyError::Undecryptable {
+            kid: kid.to_owned(),
+            reason,
+        })
 }

@@ -1,19 +1,25 @@
 //! The database: one `AnyPool` over SQLite (the embedded default) or PostgreSQL, chosen by the
 //! URL alone. Queries use `$1`-style parameters, which both backends accept, and store times as
-//! Unix seconds (BIGINT) so that one set of SQL runs on both.
+//! Unix seconds (BIGINT) so that one set of SQL runs on both. With a key-encryption key
+//! configured, secret columns are sealed (see `sealing`) before they reach either backend.
 
+pub mod files;
 pub mod keys;
+pub mod sealing;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::ExposeSecret as _;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
+use self::sealing::KeyEncryptionKey;
 use super::config::Config;
 
 /// One portable set of migrations for both backends (plain types, `$n` parameters).
@@ -34,6 +40,20 @@ pub enum DbError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot create the database file {path}: {source}")]
+    DataFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read TOKENGATE_KEY_ENCRYPTION_KEY_FILE {path}: {source}")]
+    KekUnreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "TOKENGATE_KEY_ENCRYPTION_KEY_FILE {path} must hold 32 random bytes, base64-encoded (e.g. from `openssl rand -base64 32`)"
+    )]
+    KekInvalid { path: String },
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -44,13 +64,22 @@ pub enum DbError {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Seals the signing keys in `signing_keys` (`TOKENGATE_KEY_ENCRYPTION_KEY_FILE`); `None`
+    /// stores them in plaintext. It travels with the pool because every command that opens the
+    /// database from the configuration (serve, `keys rotate`, the bench tools) must use it.
+    kek: Option<Arc<KeyEncryptionKey>>,
 }
 
 impl Db {
-    /// Opens the pool (creating the SQLite file and its directory when needed). Connections are
-    /// opened lazily, so a server can start while PostgreSQL is still down.
+    /// Reads the key-encryption key, then opens the pool (creating the SQLite file and its
+    /// directory, private, when needed). Connections are opened lazily, so a server can start
+    /// while PostgreSQL is still down.
     pub async fn connect(config: &Config) -> Result<Self, DbError> {
         install_default_drivers();
+        let kek = match &config.key_encryption_key_file {
+            Some(path) => Some(Arc::new(read_kek(path)?)),
+            None => None,
+        };
         let url = config.database_url();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -60,7 +89,7 @@ impl Db {
             return Err(DbError::UnsupportedScheme);
         };
         if backend == Backend::Sqlite {
-            ensure_sqlite_dir(&url)?;
+            files::prepare_sqlite(&url)?;
         }
         let statement_timeout_ms = config.db_statement_timeout_ms;
         let pool = AnyPoolOptions::new()
@@ -89,7 +118,7 @@ impl Db {
                 })
             })
             .connect_lazy(&url)?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, kek })
     }
 
     /// Applies the migrations (idempotent).
@@ -104,26 +133,19 @@ impl Db {
     }
 }
 
-fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-    }
-    Ok(())
+/// The key-encryption key from its file: exactly 32 bytes, base64 or base64url-encoded.
+fn read_kek(path: &Path) -> Result<KeyEncryptionKey, DbError> {
+    let unreadable = |source| DbError::KekUnreadable {
+        path: path.display().to_string(),
+        source,
+    };
+    let text =
+        files::read_key_file(path, "TOKENGATE_KEY_ENCRYPTION_KEY_FILE").map_err(unreadable)?;
+    files::decode_encoded_key(text.expose_secret())
+        .and_then(|bytes| KeyEncryptionKey::from_bytes(bytes.expose_secret()))
+        .ok_or_else(|| DbError::KekInvalid {
+            path: path.display().to_string(),
+        })
 }
 
 /// True when an error means "the database is unreachable" rather than "the query was wrong".

@@ -1,6 +1,8 @@
 //! Where keys come from: configuration (a PEM file or an HMAC secret) or the database, where a
 //! first key is generated with the OS CSPRNG on first start. Never a built-in default.
-//! Stored and configured private keys are PKCS#8 PEM; a stored HMAC secret is base64url.
+//! Stored and configured private keys are PKCS#8 PEM; a stored HMAC secret is base64url. A
+//! configured HMAC secret is encoded random bytes, never a passphrase: HS256 has no key
+//! stretching, so a guessable secret lets anyone who holds one token forge others offline.
 
 use std::path::PathBuf;
 
@@ -15,16 +17,27 @@ use sha2::{Digest, Sha256};
 use super::keys::{new_kid, LoadedKey, SigningKeys};
 use super::material::{KeyMaterial, RSA_BITS};
 use crate::server::config::{Config, JwtAlgorithm};
-use crate::server::db::{self, keys::StoredKey, Db};
+use crate::server::db::files::{decode_encoded_key, read_key_file, warn_if_shared};
+use crate::server::db::keys::{StoredKey, StoredKeyError};
+use crate::server::db::{self, Db};
+
+/// The shortest configured HMAC secret, in decoded bytes (RFC 7518: at least the hash size).
+const MIN_HS256_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot read TOKENGATE_JWT_PRIVATE_KEY_FILE {path}: {reason}")]
     File { path: String, reason: String },
-    #[error("TOKENGATE_JWT_HS256_SECRET must be at least 32 bytes (256 bits) of random data")]
-    WeakSecret,
     #[error(
-        "TOKENGATE_JWT_PRIVATE_KEY_FILE is for EdDSA, ES256 or RS256; HS256 takes TOKENGATE_JWT_HS256_SECRET"
+        "{variable} must be at least 32 random bytes, base64-encoded (e.g. from `openssl rand -base64 32`); a passphrase is not accepted"
+    )]
+    WeakSecret { variable: &'static str },
+    #[error("cannot read TOKENGATE_JWT_HS256_SECRET_FILE {path}: {reason}")]
+    SecretFile { path: String, reason: String },
+    #[error("set TOKENGATE_JWT_HS256_SECRET or TOKENGATE_JWT_HS256_SECRET_FILE, not both")]
+    AmbiguousSecret,
+    #[error(
+        "TOKENGATE_JWT_PRIVATE_KEY_FILE is for EdDSA, ES256 or RS256; HS256 takes TOKENGATE_JWT_HS256_SECRET(_FILE)"
     )]
     Mismatch,
     #[error("stored signing key {kid} is unusable")]
@@ -33,6 +46,8 @@ pub enum KeyError {
     Generation,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Stored(#[from] StoredKeyError),
 }
 
 /// What the configuration says about keys.
@@ -40,7 +55,18 @@ pub enum KeyError {
 pub struct KeySource {
     pub algorithm: JwtAlgorithm,
     pub key_file: Option<PathBuf>,
-    pub hs256_secret: Option<SecretString>,
+    pub hs256_secret: Option<Hs256Secret>,
+}
+
+/// Where a configured HMAC secret comes from.
+#[derive(Clone)]
+pub enum Hs256Secret {
+    /// `TOKENGATE_JWT_HS256_SECRET`.
+    Value(SecretString),
+    /// `TOKENGATE_JWT_HS256_SECRET_FILE`.
+    File(PathBuf),
+    /// Both were set: refused rather than silently preferring one.
+    Ambiguous,
 }
 
 impl KeySource {
@@ -48,7 +74,12 @@ impl KeySource {
         Self {
             algorithm: config.jwt_algorithm,
             key_file: config.jwt_private_key_file.clone(),
-            hs256_secret: config.jwt_hs256_secret.clone(),
+            hs256_secret: match (&config.jwt_hs256_secret, &config.jwt_hs256_secret_file) {
+                (Some(value), None) => Some(Hs256Secret::Value(value.clone())),
+                (None, Some(path)) => Some(Hs256Secret::File(path.clone())),
+                (Some(_), Some(_)) => Some(Hs256Secret::Ambiguous),
+                (None, None) => None,
+            },
         }
     }
 
@@ -110,6 +141,8 @@ pub async fn load_or_generate(db: &Db, source: &KeySource) -> Result<SigningKeys
             kid: "configured".into(),
         });
     }
+    // Keys stored before a KEK was configured are sealed now (and a wrong KEK stops here).
+    db::keys::seal_plaintext(db).await?;
     let name = source.algorithm.as_str();
     let now = crate::server::now_unix();
     let mut stored = db::keys::active(db, name, now).await?;
@@ -147,6 +180,7 @@ pub(super) fn configured_key(source: &KeySource) -> Result<Option<LoadedKey>, Ke
                 reason,
             };
             let pem = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+            warn_if_shared(path, "TOKENGATE_JWT_PRIVATE_KEY_FILE", "600");
             let material = decode_private_key(algorithm, &pem).ok_or_else(|| {
                 file_err(format!("not a {} private key", expected_key(algorithm)))
             })?;
@@ -154,16 +188,32 @@ pub(super) fn configured_key(source: &KeySource) -> Result<Option<LoadedKey>, Ke
             Ok(Some(loaded(kid, material)))
         }
         (JwtAlgorithm::HS256, None, Some(secret)) => {
-            let bytes = secret.expose_secret().as_bytes().to_vec();
-            if bytes.len() < 32 {
-                return Err(KeyError::WeakSecret);
-            }
-            let material = KeyMaterial::Hmac(bytes);
+            let material = KeyMaterial::Hmac(hs256_secret_bytes(secret)?);
             // A stable kid that reveals nothing about the secret.
             Ok(Some(loaded(stable_kid(&material), material)))
         }
         _ => Ok(None),
     }
+}
+
+/// The decoded bytes of a configured HMAC secret: they, not the text, are the HMAC key.
+fn hs256_secret_bytes(secret: &Hs256Secret) -> Result<Vec<u8>, KeyError> {
+    let (text, variable) = match secret {
+        Hs256Secret::Value(value) => (value.clone(), "TOKENGATE_JWT_HS256_SECRET"),
+        Hs256Secret::File(path) => {
+            let variable = "TOKENGATE_JWT_HS256_SECRET_FILE";
+            let text = read_key_file(path, variable).map_err(|e| KeyError::SecretFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            (text, variable)
+        }
+        Hs256Secret::Ambiguous => return Err(KeyError::AmbiguousSecret),
+    };
+    decode_encoded_key(text.expose_secret())
+        .map(|bytes| bytes.expose_secret().to_vec())
+        .filter(|bytes| bytes.len() >= MIN_HS256_SECRET_BYTES)
+        .ok_or(KeyError::WeakSecret { variable })
 }
 
 fn expected_key(algorithm: JwtAlgorithm) -> &'static str {
@@ -204,6 +254,8 @@ pub async fn rotate(
     publish_delay: i64,
     token_lifetime: i64,
 ) -> Result<String, KeyError> {
+    // Checks the KEK against the stored keys before a new key is sealed with it.
+    db::keys::seal_plaintext(db).await?;
     let kid = store_new_key(db, algorithm, false, publish_delay).await?;
     let retire_at = crate::server::now_unix() + publish_delay + token_lifetime;
     db::keys::retire_others(db, &kid, retire_at).await?;
