@@ -44,6 +44,7 @@ mod password;
 mod proxy;
 mod races;
 mod refresh;
+mod secrets;
 mod sessions;
 mod signup;
 mod throttle;
