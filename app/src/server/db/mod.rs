@@ -121,6 +121,16 @@ impl Db {
         Ok(Self { pool, backend, kek })
     }
 
+    /// A database on a pool opened elsewhere (an in-memory one in unit tests), without a
+    /// key-encryption key: signing keys are stored in plaintext.
+    pub fn from_pool(pool: AnyPool, backend: Backend) -> Self {
+        Self {
+            pool,
+            backend,
+            kek: None,
+        }
+    }
+
     /// Applies the migrations (idempotent).
     pub async fn migrate(&self) -> Result<(), DbError> {
         MIGRATIONS.run(&self.pool).await?;
