@@ -10,6 +10,7 @@ mod telemetry;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use app::server::config::Config;
 use app::server::db::Db;
 use app::server::prune;
@@ -73,21 +74,24 @@ async fn main() -> ExitCode {
             action: KeysAction::Rotate,
         } => rotate_key(&cli.config).await,
         #[cfg(feature = "bench")]
-        Command::Bench { command } => tokengate_bench::run(&cli.config, command).await,
+        Command::Bench { command } => tokengate_bench::run(&cli.config, command)
+            .await
+            .map_err(anyhow::Error::msg),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("error: {message}");
+        Err(error) => {
+            // `{:#}`: each context with its cause, on one line.
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = get_configuration(None)
-        .map_err(|e| format!("Leptos configuration (LEPTOS_*): {e}"))?
+        .context("Leptos configuration (LEPTOS_*)")?
         .leptos_options;
     if leptos_options.output_name.is_empty() {
         // Built without cargo-leptos (e.g. `cargo test`): use the workspace's output name.
@@ -97,16 +101,13 @@ async fn serve(config: Config) -> Result<(), String> {
     // Bound first: the default public URL is the address actually listened on (port 0 in tests).
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on LEPTOS_SITE_ADDR={addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let public_url =
-        PublicUrl::resolve(config.public_url.as_deref(), local).map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot listen on LEPTOS_SITE_ADDR={addr}"))?;
+    let local = listener.local_addr()?;
+    let public_url = PublicUrl::resolve(config.public_url.as_deref(), local)?;
     if config.public_url.is_none() && !local.ip().is_loopback() {
         tracing::warn!(%local, "TOKENGATE_PUBLIC_URL is not set: cookies are not Secure and cross-origin checks expect http://{local}");
     }
-    let state = AppState::build(&config, leptos_options, public_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = AppState::build(&config, leptos_options, public_url).await?;
     spawn_key_reload(&state, &config);
     prune::spawn(&state, Duration::from_secs(config.prune_interval_secs));
     let router = routes::router(state, &config);
@@ -143,23 +144,21 @@ fn spawn_key_reload(state: &AppState, config: &Config) {
     });
 }
 
-async fn migrate(config: &Config) -> Result<(), String> {
-    let db = Db::connect(config).await.map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = Db::connect(config).await?;
+    db.migrate().await?;
     println!("migrations applied");
     Ok(())
 }
 
-async fn rotate_key(config: &Config) -> Result<(), String> {
-    let db = Db::connect(config).await.map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+async fn rotate_key(config: &Config) -> anyhow::Result<()> {
+    let db = Db::connect(config).await?;
+    db.migrate().await?;
     // Published now, signing after the delay; older keys keep verifying until the tokens they
     // signed (one lifetime plus leeway) have expired, then retire.
     let delay = config.key_publish_delay_secs as i64;
     let lifetime = (config.access_token_ttl_secs + config.jwt_leeway_secs) as i64;
-    let kid = rotate_signing_key(&db, config.jwt_algorithm, delay, lifetime)
-        .await
-        .map_err(|e| e.to_string())?;
+    let kid = rotate_signing_key(&db, config.jwt_algorithm, delay, lifetime).await?;
     println!(
         "new signing key {kid}; signs in {delay} s (running servers pick it up by then), older keys retire in {} s",
         delay + lifetime

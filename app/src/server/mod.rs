@@ -16,6 +16,8 @@ pub mod response;
 pub mod session_start;
 pub mod sessions;
 pub mod state;
+#[cfg(test)]
+pub mod testkit;
 pub mod throttle;
 pub mod tokens;
 

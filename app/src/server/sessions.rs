@@ -202,6 +202,88 @@ mod tests {
         assert_eq!(hash, expected);
     }
 
+    use crate::server::testkit::{memory_db, session_policy, user};
+
+    /// A session started at time 0 and its first refresh token.
+    async fn started() -> (Db, SessionPolicy, Family, String) {
+        let db = memory_db().await;
+        let policy = session_policy();
+        let alice = user(&db, "alice").await;
+        let (family, token) = start(&db, &policy, &alice, "test", 0).await.unwrap();
+        (db, policy, family, token)
+    }
+
+    #[tokio::test]
+    async fn a_retired_token_gets_the_current_one_up_to_the_end_of_the_grace_window() {
+        let (db, policy, _, first) = started().await;
+        let (_, second) = refresh(&db, &policy, &first, 50).await.unwrap();
+
+        let (_, again) = refresh(&db, &policy, &first, 50 + policy.reuse_grace_secs)
+            .await
+            .unwrap();
+
+        assert_eq!(again, second);
+    }
+
+    #[tokio::test]
+    async fn a_retired_token_one_second_after_the_grace_window_revokes_the_session() {
+        let (db, policy, _, first) = started().await;
+        let (_, second) = refresh(&db, &policy, &first, 50).await.unwrap();
+        let late = 50 + policy.reuse_grace_secs + 1;
+
+        let reused = refresh(&db, &policy, &first, late).await;
+
+        assert!(matches!(reused, Err(RefreshError::Reused)), "{reused:?}");
+        let current = refresh(&db, &policy, &second, late).await;
+        assert!(matches!(current, Err(RefreshError::Ended)), "{current:?}");
+    }
+
+    #[tokio::test]
+    async fn grace_window_answers_are_capped_per_retired_token() {
+        let (db, policy, _, first) = started().await;
+        refresh(&db, &policy, &first, 50).await.unwrap();
+        for _ in 0..policy.max_grace_replays {
+            refresh(&db, &policy, &first, 51).await.unwrap();
+        }
+
+        let one_more = refresh(&db, &policy, &first, 51).await;
+
+        assert!(
+            matches!(one_more, Err(RefreshError::Reused)),
+            "{one_more:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_session_idle_for_the_idle_timeout_has_ended() {
+        let (db, policy, _, first) = started().await;
+        let (_, second) = refresh(&db, &policy, &first, policy.idle_secs - 1)
+            .await
+            .unwrap();
+
+        // Idle counts from the last use: one second short of it still refreshes...
+        let at = policy.idle_secs - 1 + policy.idle_secs - 1;
+        let (_, third) = refresh(&db, &policy, &second, at).await.unwrap();
+        // ...the full idle time does not.
+        let idle = refresh(&db, &policy, &third, at + policy.idle_secs).await;
+
+        assert!(matches!(idle, Err(RefreshError::Ended)), "{idle:?}");
+    }
+
+    #[tokio::test]
+    async fn a_busy_session_ends_at_its_absolute_lifetime() {
+        let (db, policy, family, mut token) = started().await;
+        let mut now = 0;
+        while now + 90 < family.expires_at {
+            now += 90;
+            token = refresh(&db, &policy, &token, now).await.unwrap().1;
+        }
+
+        let ended = refresh(&db, &policy, &token, family.expires_at).await;
+
+        assert!(matches!(ended, Err(RefreshError::Ended)), "{ended:?}");
+    }
+
     #[test]
     fn successors_are_deterministic_per_family_secret() {
         assert_eq!(successor("s1", "t"), successor("s1", "t"));

@@ -68,13 +68,14 @@ pub fn app_state() -> Result<AppState, ApiError> {
     })
 }
 
+/// Shown with its cause (`{:#}`): each variant names only what failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("database: {0}")]
+    #[error("database")]
     Db(#[from] DbError),
-    #[error("signing keys: {0}")]
+    #[error("signing keys")]
     Keys(#[from] KeyError),
-    #[error("password hashing: {0}")]
+    #[error("password hashing")]
     Passwords(#[from] PasswordError),
     #[error(transparent)]
     TrustedProxies(#[from] TrustedProxiesError),

@@ -153,6 +153,58 @@ pub async fn clear(db: &Db, bucket: &str) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::testkit::{memory_db, throttle_policy};
+
+    /// The seconds a refused attempt is told to wait, or `None` when it was admitted.
+    async fn wait_at(db: &Db, policy: &ThrottlePolicy, now: i64) -> Option<i64> {
+        match admit(
+            db,
+            policy,
+            "login-user:alice",
+            policy.login_max_failures,
+            now,
+        )
+        .await
+        {
+            Ok(()) => None,
+            Err(err) => {
+                assert_eq!(err.error, ErrorCode::TooManyAttempts);
+                err.retry_after
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn each_attempt_after_a_lock_ends_locks_again_for_twice_as_long() {
+        let db = memory_db().await;
+        let policy = throttle_policy();
+        for now in 0..3 {
+            assert_eq!(wait_at(&db, &policy, now).await, None);
+        }
+        // The third attempt took a 30 s lock (until 32).
+        assert_eq!(wait_at(&db, &policy, 3).await, Some(29));
+        assert_eq!(wait_at(&db, &policy, 31).await, Some(1));
+        // The next attempt after it is admitted and locks for 60 s, then 120 s.
+        assert_eq!(wait_at(&db, &policy, 32).await, None);
+        assert_eq!(wait_at(&db, &policy, 33).await, Some(59));
+        assert_eq!(wait_at(&db, &policy, 92).await, None);
+        assert_eq!(wait_at(&db, &policy, 93).await, Some(119));
+    }
+
+    #[tokio::test]
+    async fn a_new_window_starts_the_count_again() {
+        let db = memory_db().await;
+        let policy = throttle_policy();
+        for now in [0, 1] {
+            assert_eq!(wait_at(&db, &policy, now).await, None);
+        }
+        // Two attempts in this window, one more would lock; a window later it is the first.
+        for now in [901, 902] {
+            assert_eq!(wait_at(&db, &policy, now).await, None);
+        }
+        assert_eq!(wait_at(&db, &policy, 903).await, None);
+        assert_eq!(wait_at(&db, &policy, 904).await, Some(29));
+    }
 
     #[test]
     fn lock_doubles_per_failure_and_is_capped_by_the_window() {

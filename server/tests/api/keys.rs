@@ -104,22 +104,17 @@ async fn jwks_lists_the_old_and_the_new_key_until_the_old_one_retires(backend: B
     assert_eq!(kids, expected);
 }
 
-async fn token_of_the_old_key_is_401_once_the_key_retires(backend: Backend) {
-    let rotated = rotated(backend).await;
-    rotated.sleep_past_retirement().await;
-
-    let response = rotated.server.me(&rotated.old_token).await;
-
-    assert_invalid_token(response).await;
-}
-
-async fn jwks_lists_only_the_new_key_once_the_old_one_retires(backend: Backend) {
+/// One wait through the retirement, two outcomes: the old key's tokens stop verifying and the
+/// JWKS lists only the new key.
+async fn once_the_old_key_retires_its_tokens_are_401_and_the_jwks_lists_only_the_new_key(
+    backend: Backend,
+) {
     let rotated = rotated(backend).await;
     let new_token = rotated.new_token().await;
     rotated.sleep_past_retirement().await;
 
+    assert_invalid_token(rotated.server.me(&rotated.old_token).await).await;
     let kids = rotated.published_kids().await;
-
     assert_eq!(kids, [segment(&new_token, 0)["kid"].clone()]);
     json_with_status(rotated.server.me(&new_token).await, 200).await;
 }
@@ -207,8 +202,7 @@ on_both_backends!(
     tokens_after_a_rotation_carry_the_new_kid_that_keys_rotate_printed,
     token_of_the_old_key_still_verifies_right_after_the_rotation,
     jwks_lists_the_old_and_the_new_key_until_the_old_one_retires,
-    token_of_the_old_key_is_401_once_the_key_retires,
-    jwks_lists_only_the_new_key_once_the_old_one_retires,
+    once_the_old_key_retires_its_tokens_are_401_and_the_jwks_lists_only_the_new_key,
     token_of_the_new_key_verifies_independently_with_the_jwks_entry_of_its_kid,
     restart_after_the_retirement_keeps_signing_with_the_new_key,
 );
