@@ -129,8 +129,9 @@ async fn drop_unusable_request_id(mut req: Request) -> Request {
     req
 }
 
+/// The answer when a request was shed or timed out: never cached, whatever the path.
 async fn overload_or_timeout(err: BoxError) -> Response {
-    if err.is::<tower::load_shed::error::Overloaded>() {
+    let mut response = if err.is::<tower::load_shed::error::Overloaded>() {
         tracing::warn!("request shed: at the concurrent-request limit");
         let busy = ApiError::new(
             ErrorCode::Overloaded,
@@ -142,7 +143,11 @@ async fn overload_or_timeout(err: BoxError) -> Response {
     } else {
         tracing::error!(error = %err, "middleware error");
         ApiError::internal().into_response()
-    }
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn healthz() -> Json<serde_json::Value> {

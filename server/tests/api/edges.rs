@@ -1,6 +1,6 @@
 //! The smaller edges: re-authentication is throttled per session and never blocked by a locked
 //! login, request ids are the server's own unless the client's looks like one, `/api/account`
-//! checks the session.
+//! checks the session, and load beyond the concurrency limit is shed.
 
 use reqwest::header::HeaderValue;
 use serde_json::json;
@@ -116,7 +116,31 @@ async fn account_details_need_a_live_session(backend: Backend) {
     assert_invalid_token(after).await;
 }
 
+/// One request in flight is the limit here: a second one is shed at once with 503 and
+/// `Retry-After`, not queued behind it; once the first ends, requests are served again.
+async fn requests_beyond_the_concurrency_limit_are_shed_with_503(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+
+    let env = [("TOKENGATE_MAX_CONCURRENT_REQUESTS", "1")];
+    let server = TestServer::spawn_with(backend, &env).await;
+    let address = server.address.trim_start_matches("http://").to_owned();
+    // A login whose body never finishes holds the one slot while its body is read.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let shed = server.get("/healthz").await;
+    assert_eq!(header(shed.headers(), "retry-after"), Some("1"));
+    assert_error(shed, 503, "overloaded").await;
+
+    drop(slow);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    json_with_status(server.get("/healthz").await, 200).await;
+}
+
 on_both_backends!(
+    requests_beyond_the_concurrency_limit_are_shed_with_503,
     a_locked_login_does_not_block_the_owners_password_change,
     wrong_passwords_at_reauthentication_are_throttled_per_session,
     request_ids_are_kept_only_when_they_look_like_ids,
