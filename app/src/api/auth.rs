@@ -95,14 +95,14 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json, client = ApiClient)]
 pub async fn logout() -> Result<LoggedOut, ApiError> {
     use crate::server::cookies::{clear_refresh_cookie, presented_refresh_token};
-    use crate::server::db::sessions::{self as store, RevokeReason};
+    use crate::server::db::refresh_families::{self as store, RevokeReason};
     use crate::server::state::app_state;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
     let mut family_id = None;
     if let Some(token) = presented_refresh_token(&state.refresh_cookie)? {
-        let hash = crate::server::sessions::hash_token(&token);
+        let hash = crate::server::refresh_rotation::hash_token(&token);
         family_id = store::find_token(&state.db, &hash)
             .await?
             .map(|t| t.family_id);
@@ -125,7 +125,7 @@ pub async fn logout() -> Result<LoggedOut, ApiError> {
 #[server(prefix = "/api", endpoint = "auth/logout-all", input = Json, client = ApiClient)]
 pub async fn logout_all() -> Result<SessionsEnded, ApiError> {
     use crate::server::cookies::clear_refresh_cookie;
-    use crate::server::db::{sessions::RevokeReason, users};
+    use crate::server::db::{refresh_families::RevokeReason, users};
     use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;

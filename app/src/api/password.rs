@@ -15,7 +15,7 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<SessionsEnded, ApiError> {
     use crate::server::credentials::{Password, Username};
-    use crate::server::db::{sessions::RevokeReason, users};
+    use crate::server::db::{refresh_families::RevokeReason, users};
     use crate::server::guard::{reauthenticate, Reauthenticated};
     use crate::server::response::internal;
 

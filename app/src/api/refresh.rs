@@ -1,4 +1,4 @@
-//! `POST /api/auth/refresh`: rotation of the refresh cookie (see `server/sessions.rs`).
+//! `POST /api/auth/refresh`: rotation of the refresh cookie (see `server/refresh_rotation.rs`).
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -17,8 +17,8 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
         clear_refresh_cookie, presented_refresh_token, set_refresh_cookie,
     };
     use crate::server::db::users;
+    use crate::server::refresh_rotation::{self, RefreshError};
     use crate::server::session_start::token_response;
-    use crate::server::sessions::{self, RefreshError};
     use crate::server::state::app_state;
     use crate::server::throttle::limit_refreshes;
 
@@ -36,12 +36,12 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
     // Counted per session before the exchange (a refused request must not retire the token the
     // client still holds): a client stuck in a refresh loop, or a thief with the cookie, gets
     // 429 instead of unbounded rows and signatures.
-    let hash = sessions::hash_token(&presented);
-    if let Some(row) = crate::server::db::sessions::find_token(&state.db, &hash).await? {
+    let hash = refresh_rotation::hash_token(&presented);
+    if let Some(row) = crate::server::db::refresh_families::find_token(&state.db, &hash).await? {
         let max = state.sessions.refresh_max_per_minute;
         limit_refreshes(&state.db, &row.family_id, max, now).await?;
     }
-    let outcome = sessions::refresh(&state.db, &state.sessions, &presented, now).await;
+    let outcome = refresh_rotation::refresh(&state.db, &state.sessions, &presented, now).await;
     let (family, token) = match outcome {
         Ok(ok) => ok,
         Err(RefreshError::Db(e)) => return Err(e.into()),

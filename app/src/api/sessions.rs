@@ -11,14 +11,14 @@ use crate::error::ApiError;
 /// The caller's active sessions, most recently used first.
 #[server(prefix = "/api", endpoint = "auth/sessions", input = GetUrl, client = ApiClient)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
-    use crate::server::sessions::is_live;
+    use crate::server::refresh_rotation::is_live;
     use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
     let state = app_state()?;
     let now = crate::server::now_unix();
     let families =
-        crate::server::db::sessions::active_families(&state.db, &claims.sub, now).await?;
+        crate::server::db::refresh_families::active_families(&state.db, &claims.sub, now).await?;
     Ok(families
         .into_iter()
         .filter(|f| is_live(f, &state.sessions, now))
@@ -43,7 +43,7 @@ pub async fn end_session(id: String) -> Result<SessionsEnded, ApiError> {
 /// Ends every session of the caller except the current one.
 #[server(prefix = "/api", endpoint = "auth/sessions/end-others", input = Json, client = ApiClient)]
 pub async fn end_other_sessions() -> Result<SessionsEnded, ApiError> {
-    use crate::server::db::sessions::{revoke_user_families, RevokeReason};
+    use crate::server::db::refresh_families::{revoke_user_families, RevokeReason};
     use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
@@ -62,7 +62,7 @@ pub async fn end_session_of(
     user_id: &str,
     id: &str,
 ) -> Result<SessionsEnded, ApiError> {
-    use crate::server::db::sessions::{self as store, RevokeReason};
+    use crate::server::db::refresh_families::{self as store, RevokeReason};
 
     let owned = store::find_family(&state.db, id)
         .await?

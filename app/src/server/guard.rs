@@ -52,11 +52,11 @@ pub async fn require_live_session() -> Result<AccessClaims, ApiError> {
 
 /// 401 unless the session of `claims` is live.
 pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), ApiError> {
-    let family = super::db::sessions::find_family(&state.db, &claims.sid).await?;
+    let family = super::db::refresh_families::find_family(&state.db, &claims.sid).await?;
     match family {
         Some(f)
             if f.user_id == claims.sub
-                && super::sessions::is_live(&f, &state.sessions, super::now_unix()) =>
+                && super::refresh_rotation::is_live(&f, &state.sessions, super::now_unix()) =>
         {
             Ok(())
         }

@@ -11,10 +11,10 @@ pub mod login;
 pub mod passwords;
 pub mod prune;
 pub mod public_url;
+pub mod refresh_rotation;
 pub mod request;
 pub mod response;
 pub mod session_start;
-pub mod sessions;
 pub mod state;
 #[cfg(test)]
 pub mod testkit;

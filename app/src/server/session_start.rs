@@ -2,7 +2,7 @@
 //! family) with its cookie, and the first access token.
 
 use super::cookies::set_refresh_cookie;
-use super::db::sessions::StartError;
+use super::db::refresh_families::StartError;
 use super::db::users::UserRecord;
 use super::now_unix;
 use super::request::{user_agent, with_parts};
@@ -18,7 +18,8 @@ use crate::error::ApiError;
 pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
     let now = now_unix();
     let agent = with_parts(|parts| user_agent(&parts.headers))?;
-    let started = super::sessions::start(&state.db, &state.sessions, user, &agent, now).await;
+    let started =
+        super::refresh_rotation::start(&state.db, &state.sessions, user, &agent, now).await;
     let (family, refresh) = match started {
         Ok(started) => started,
         Err(StartError::CredentialsChanged) => {

@@ -13,8 +13,8 @@ use super::cookies::RefreshCookie;
 use super::db::{Db, DbError};
 use super::passwords::{PasswordError, PasswordHasher};
 use super::public_url::PublicUrl;
+use super::refresh_rotation::SessionPolicy;
 use super::request::{TrustedProxies, TrustedProxiesError};
-use super::sessions::SessionPolicy;
 use super::throttle::ThrottlePolicy;
 use super::tokens::{
     load_signing_keys, KeyError, KeySource, SigningKeys, TokenPolicy, VerifiedTokenCache,

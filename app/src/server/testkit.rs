@@ -6,7 +6,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use super::credentials::Username;
 use super::db::users::{self, UserRecord};
 use super::db::{Backend, Db};
-use super::sessions::SessionPolicy;
+use super::refresh_rotation::SessionPolicy;
 use super::throttle::ThrottlePolicy;
 
 /// A fresh, migrated database that lives as long as its one connection.

@@ -5,8 +5,8 @@
 
 pub mod files;
 pub mod keys;
+pub mod refresh_families;
 pub mod sealing;
-pub mod sessions;
 pub mod throttle;
 pub mod users;
 

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use super::sessions::{revoke_user_families_on, RevokeReason};
+use super::refresh_families::{revoke_user_families_on, RevokeReason};
 use super::Db;
 use crate::server::credentials::Username;
 
@@ -15,7 +15,7 @@ pub struct UserRecord {
     pub password_hash: String,
     pub created_at: i64,
     /// Bumped by every change that ends sessions; a session started under an older version is
-    /// dead (see `db::sessions`).
+    /// dead (see `db::refresh_families`).
     pub credentials_version: i64,
 }
 

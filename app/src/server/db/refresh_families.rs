@@ -1,7 +1,7 @@
 //! The `refresh_families` (sessions) and `refresh_tokens` tables.
 //!
 //! Every read of a family carries its user's current credentials version, so that liveness
-//! (`sessions::is_live`) can tell a session started under old credentials from a current one.
+//! (`refresh_rotation::is_live`) can tell a session started under old credentials from a current one.
 
 use super::Db;
 

@@ -9,7 +9,7 @@
 //! - Presenting a retired token within the grace window answers with the family's current token;
 //!   after it, the presentation is treated as theft: the whole family is revoked.
 //! - A family also ends when idle longer than `idle_secs` or older than `absolute_secs`, and
-//!   when the user's credentials change (see `db::sessions`).
+//!   when the user's credentials change (see `db::refresh_families`).
 //! - Bounds: at most `max_per_user` live families per user (the least recently used one ends),
 //!   `refresh_max_per_minute` refreshes per family, `max_grace_replays` answers per retired token.
 
@@ -19,7 +19,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use super::config::Config;
-use super::db::sessions::{self as store, Family, RevokeReason, StartError};
+use super::db::refresh_families::{self as store, Family, RevokeReason, StartError};
 use super::db::users::UserRecord;
 use super::db::Db;
 
