@@ -54,7 +54,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysAction {
-    /// Generate a new signing key; it signs from the next start on, older keys keep verifying.
+    /// Generate a new signing key: published at once, signing after TOKENGATE_KEY_PUBLISH_DELAY_SECS
+    /// (running servers reload it), older keys verify until their tokens have expired.
     Rotate,
 }
 

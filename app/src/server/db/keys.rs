@@ -13,13 +13,14 @@ use super::Db;
 #[derive(Debug, Clone)]
 pub struct StoredKey {
     pub kid: String,
-    /// `EdDSA` or `HS256`.
+    /// `EdDSA`, `ES256`, `RS256` or `HS256`.
     pub algorithm: String,
     /// PKCS#8 PEM of the private key, or for HS256 the base64url secret (never published).
     /// Always the plaintext here, whether or not the row is sealed.
     pub private_pem: String,
-    /// When the key starts signing (keys are published before that).
-    pub created_at: i64,
+    /// When the key starts signing (it is published, and verifies, before that). Stored in the
+    /// `created_at` column, whose name predates delayed activation.
+    pub signs_from: i64,
     /// When set, the key stops verifying at this time.
     pub retired_at: Option<i64>,
 }
@@ -57,7 +58,7 @@ pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>
                 private_pem: open(db, &kid, &stored)?,
                 kid,
                 algorithm: row.try_get("algorithm")?,
-                created_at: row.try_get("created_at")?,
+                signs_from: row.try_get("created_at")?,
                 retired_at: row.try_get("retired_at")?,
             })
         })
@@ -87,7 +88,7 @@ pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(),
     .bind(&key.kid)
     .bind(&key.algorithm)
     .bind(private_pem)
-    .bind(key.created_at)
+    .bind(key.signs_from)
     .bind(generation)
     .execute(&db.pool)
     .await?;

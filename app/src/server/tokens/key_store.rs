@@ -134,7 +134,7 @@ pub(super) fn decode_private_key(algorithm: JwtAlgorithm, text: &str) -> Option<
 
 /// Loads the configured key, or the active keys of the configured algorithm from the
 /// database, generating and persisting a first key when there is none.
-pub async fn load_or_generate(db: &Db, source: &KeySource) -> Result<SigningKeys, KeyError> {
+pub async fn load_signing_keys(db: &Db, source: &KeySource) -> Result<SigningKeys, KeyError> {
     let algorithm = jwt_algorithm(source.algorithm);
     if let Some(key) = configured_key(source)? {
         return SigningKeys::from_loaded(algorithm, vec![key]).ok_or(KeyError::Corrupt {
@@ -164,7 +164,7 @@ pub async fn load_or_generate(db: &Db, source: &KeySource) -> Result<SigningKeys
         loaded.push(LoadedKey {
             kid: key.kid,
             material,
-            active_from: key.created_at,
+            active_from: key.signs_from,
             retired_at: key.retired_at,
         });
     }
@@ -248,7 +248,7 @@ fn loaded(kid: String, material: KeyMaterial) -> LoadedKey {
 
 /// Rotation: a new key that every instance learns (at its next key reload) before it starts
 /// signing `publish_delay` seconds from now; older keys retire once their last tokens expired.
-pub async fn rotate(
+pub async fn rotate_signing_key(
     db: &Db,
     algorithm: JwtAlgorithm,
     publish_delay: i64,
@@ -281,7 +281,7 @@ async fn store_new_key(
         kid: kid.clone(),
         algorithm: algorithm.as_str().to_owned(),
         private_pem: secret,
-        created_at: crate::server::now_unix() + activate_in,
+        signs_from: crate::server::now_unix() + activate_in,
         retired_at: None,
     };
     db::keys::insert(db, &key, only_if_first).await?;

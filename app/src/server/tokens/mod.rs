@@ -15,9 +15,7 @@ mod material;
 pub use cache::VerifiedTokenCache;
 
 pub use jwk::{PublicJwk, PublicKeyParams};
-pub use key_store::{
-    load_or_generate as load_signing_keys, rotate as rotate_signing_key, KeyError, KeySource,
-};
+pub use key_store::{load_signing_keys, rotate_signing_key, KeyError, KeySource};
 pub use keys::SigningKeys;
 
 use jsonwebtoken::{Header, Validation};
