@@ -128,15 +128,32 @@ async fn requests_beyond_the_concurrency_limit_are_shed_with_503(backend: Backen
     let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
     slow.write_all(head.as_bytes()).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    let shed = server.get("/healthz").await;
+    // Once the server is reading that body (polled, so a loaded machine cannot make this flaky),
+    // every other request is shed at once.
+    let shed = status_within(&server, 503).await;
     assert_eq!(header(shed.headers(), "retry-after"), Some("1"));
     assert_error(shed, 503, "overloaded").await;
 
     drop(slow);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    json_with_status(server.get("/healthz").await, 200).await;
+    let served = status_within(&server, 200).await;
+    json_with_status(served, 200).await;
+}
+
+/// Polls `GET /healthz` until it answers `status` (at most 10 s).
+async fn status_within(server: &TestServer, status: u16) -> reqwest::Response {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let response = server.get("/healthz").await;
+        if response.status().as_u16() == status {
+            return response;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/healthz never answered {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 on_both_backends!(
