@@ -20,7 +20,7 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
     use crate::server::refresh_rotation::{self, RefreshError};
     use crate::server::session_start::token_response;
     use crate::server::state::app_state;
-    use crate::server::throttle::limit_refreshes;
+    use crate::server::throttle::too_many_attempts;
 
     let state = app_state()?;
     let now = crate::server::now_unix();
@@ -33,18 +33,13 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
     let Some(presented) = presented_refresh_token(&state.refresh_cookie)? else {
         return Err(invalid());
     };
-    // Counted per session before the exchange (a refused request must not retire the token the
-    // client still holds): a client stuck in a refresh loop, or a thief with the cookie, gets
-    // 429 instead of unbounded rows and signatures.
-    let hash = refresh_rotation::hash_token(&presented);
-    if let Some(row) = crate::server::db::refresh_families::find_token(&state.db, &hash).await? {
-        let max = state.sessions.refresh_max_per_minute;
-        limit_refreshes(&state.db, &row.family_id, max, now).await?;
-    }
     let outcome = refresh_rotation::refresh(&state.db, &state.sessions, &presented, now).await;
     let (family, token) = match outcome {
         Ok(ok) => ok,
         Err(RefreshError::Db(e)) => return Err(e.into()),
+        Err(RefreshError::TooMany) => {
+            return Err(too_many_attempts(refresh_rotation::REFRESH_WINDOW_SECS))
+        }
         Err(RefreshError::Reused) => {
             clear_refresh_cookie(&state.refresh_cookie);
             return Err(ApiError::new(

@@ -23,6 +23,8 @@ use super::db::refresh_families::{self as store, Family, RevokeReason, StartErro
 use super::db::users::UserRecord;
 use super::db::Db;
 
+/// The window of the per-session refresh limit.
+pub const REFRESH_WINDOW_SECS: i64 = 60;
 /// How far a retired token may be followed to the family's current one.
 const MAX_CHAIN_WALK: usize = 16;
 
@@ -59,6 +61,9 @@ pub enum RefreshError {
     Ended,
     #[error("refresh token reused")]
     Reused,
+    /// More than `refresh_max_per_minute` refreshes of this session in the current window.
+    #[error("too many refreshes")]
+    TooMany,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -134,6 +139,15 @@ pub async fn refresh(
     let mut row = store::find_token(db, &hash_token(presented))
         .await?
         .ok_or(RefreshError::Unknown)?;
+    // Counted per session before anything changes (a refused request must not retire the token
+    // the client still holds): a client stuck in a refresh loop, or a thief with the cookie,
+    // gets 429 instead of unbounded rows and signatures.
+    let bucket = super::throttle::refresh_bucket(&row.family_id);
+    let count = super::db::throttle::count_event(db, &bucket, now, REFRESH_WINDOW_SECS).await?;
+    if count > policy.refresh_max_per_minute {
+        tracing::warn!(family_id = %row.family_id, count, "refresh rate limit reached");
+        return Err(RefreshError::TooMany);
+    }
     let family = store::find_family(db, &row.family_id)
         .await?
         .ok_or(RefreshError::Unknown)?;

@@ -66,25 +66,9 @@ pub fn reauth_bucket(session_id: &str) -> String {
     format!("reauth-session:{session_id}")
 }
 
-/// Refreshes of one session in the current minute.
+/// Refreshes of one session in the current window (see `refresh_rotation`).
 pub fn refresh_bucket(session_id: &str) -> String {
     format!("refresh-session:{session_id}")
-}
-
-/// 429 once a session has refreshed `max` times within the current minute.
-pub async fn limit_refreshes(
-    db: &Db,
-    session_id: &str,
-    max: i64,
-    now: i64,
-) -> Result<(), ApiError> {
-    const MINUTE: i64 = 60;
-    let count = store::count_event(db, &refresh_bucket(session_id), now, MINUTE).await?;
-    if count > max {
-        tracing::warn!(family_id = %session_id, count, "refresh rate limit reached");
-        return Err(too_many_attempts(MINUTE));
-    }
-    Ok(())
 }
 
 /// A 429 carrying how long to wait; the API boundary turns it into `Retry-After`.
