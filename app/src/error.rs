@@ -18,6 +18,12 @@ pub enum ErrorCode {
     InvalidJson,
     WeakPassword,
     UsernameTaken,
+    /// Another account verified this e-mail address first (only the link's holder sees this).
+    EmailTaken,
+    /// An e-mail verification link that is unknown, used, superseded or expired.
+    InvalidVerifyToken,
+    /// A password-reset link that is unknown, used, superseded or expired.
+    InvalidResetToken,
     InvalidCredentials,
     InvalidToken,
     InvalidRefreshToken,
@@ -53,7 +59,9 @@ impl ErrorCode {
             Self::InvalidInput
             | Self::InvalidJson
             | Self::DuplicateCookie
-            | Self::InvalidRequestTarget => StatusCode::BAD_REQUEST,
+            | Self::InvalidRequestTarget
+            | Self::InvalidVerifyToken
+            | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
             Self::InvalidCredentials
             | Self::InvalidToken
             | Self::InvalidRefreshToken
@@ -62,7 +70,7 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::UsernameTaken => StatusCode::CONFLICT,
+            Self::UsernameTaken | Self::EmailTaken => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,

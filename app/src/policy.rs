@@ -5,3 +5,5 @@ pub const USERNAME_MIN_CHARS: usize = 3;
 pub const USERNAME_MAX_CHARS: usize = 32;
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 256;
+/// RFC 5321's limit on a forward path, which every mail system enforces.
+pub const EMAIL_MAX_CHARS: usize = 254;

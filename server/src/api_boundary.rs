@@ -2,7 +2,7 @@
 //! server function runs (bodies that are not a JSON object, too large, of another type), and
 //! every answer is marked `Cache-Control: no-store`.
 //!
-//! The endpoints that read or set the refresh cookie (login, sign-up, refresh, logout) are a
+//! The endpoints that read or set the refresh cookie (login, sign-up, refresh, logout, password-reset confirmation) are a
 //! browser's ambient authority, so they also refuse cross-origin requests and anything but a
 //! JSON content type (which a cross-site `<form>` cannot send), body or not.
 
@@ -17,11 +17,12 @@ use app::server::request::is_cross_origin;
 use app::server::state::AppState;
 
 /// The endpoints a browser authenticates to with the refresh cookie.
-const COOKIE_ENDPOINTS: [&str; 4] = [
+const COOKIE_ENDPOINTS: [&str; 5] = [
     "/api/auth/login",
     "/api/auth/signup",
     "/api/auth/refresh",
     "/api/auth/logout",
+    "/api/auth/password-reset/confirm",
 ];
 
 /// Largest accepted request body: credentials are tiny.

@@ -111,6 +111,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::build(&config, leptos_options, public_url).await?;
     spawn_key_reload(&state, &config);
     prune::spawn(&state, Duration::from_secs(config.prune_interval_secs));
+    app::server::recovery::spawn_mail_sender(&state);
     let router = routes::router(state, &config);
 
     tracing::info!(%local, "listening");

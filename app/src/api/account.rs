@@ -22,7 +22,7 @@ pub async fn me() -> Result<CurrentUser, ApiError> {
 /// session: a token of an ended session reads nothing more.
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, client = ApiClient)]
 pub async fn account() -> Result<AccountDetails, ApiError> {
-    use crate::server::db::users;
+    use crate::server::db::{email_tokens, users};
     use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
@@ -30,11 +30,19 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
     let user = users::find_by_id(&state.db, &claims.sub)
         .await?
         .ok_or_else(ApiError::invalid_token)?;
+    let now = crate::server::now_unix();
+    let pending = email_tokens::pending_address(&state.db, &user.id, now).await?;
+    let email_verified = user.email_verified_at.is_some();
+    let current = user.email.as_deref();
+    let pending_email = pending.filter(|p| current.is_none_or(|e| !e.eq_ignore_ascii_case(p)));
     Ok(AccountDetails {
         id: user.id,
         username: user.username,
         role: user.role,
         created_at: user.created_at,
+        email: user.email,
+        email_verified,
+        pending_email,
     })
 }
 

@@ -9,10 +9,18 @@ use crate::error::ApiError;
 
 /// Creates an account and logs it in. 201 with a token; 409 `username_taken`;
 /// 400 `invalid_input`; 422 `weak_password`; 429 `too_many_attempts` (per client address).
+/// With an `email`, a verification link goes to it (or, if another account has verified that
+/// address, a notice to it instead: the answer is the same).
 #[server(prefix = "/api", endpoint = "auth/signup", input = Json, client = ApiClient)]
-pub async fn signup(username: String, password: String) -> Result<TokenResponse, ApiError> {
+pub async fn signup(
+    username: String,
+    password: String,
+    #[server(default)] email: Option<String>,
+) -> Result<TokenResponse, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
+    use crate::server::email_address::EmailAddress;
+    use crate::server::recovery::links::send_verification;
     use crate::server::request::client_key;
     use crate::server::response::{internal, set_status};
     use crate::server::session_start::start_session;
@@ -25,6 +33,13 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     throttle::ensure_unlocked(&state.db, &[&bucket], now).await?;
     let username = Username::parse(&username)?;
     let password = Password::parse(password, &username)?;
+    let email = match email.as_deref().map(str::trim) {
+        Some(raw) if !raw.is_empty() => Some(EmailAddress::parse(raw)?),
+        _ if state.recovery.require_email => {
+            return Err(ApiError::invalid_input("An e-mail address is required"))
+        }
+        _ => None,
+    };
     // Counted before the insert: "username taken" answers are throttled too.
     throttle::take_attempt(
         &state.db,
@@ -36,12 +51,18 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     .await?;
     let hash = state.passwords.hash(password).await.map_err(internal)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let user = users::create(&state.db, &id, &username, &hash, now)
+    let mut tx = state.db.pool.begin().await?;
+    let user = users::create(&mut *tx, &id, &username, &hash, email.as_ref(), now)
         .await
         .map_err(|e| match e {
             CreateUserError::UsernameTaken => ApiError::username_taken(),
             CreateUserError::Db(e) => e.into(),
         })?;
+    if let Some(address) = &email {
+        send_verification(&mut tx, &state, &user, address, now).await?;
+    }
+    tx.commit().await?;
+    state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created");
     match start_session(&state, &user).await {
         Ok(response) => {
@@ -58,13 +79,14 @@ pub async fn signup(username: String, password: String) -> Result<TokenResponse,
     }
 }
 
-/// Checks the credentials and issues an access token. 401 `invalid_credentials` for an unknown
-/// user and a wrong password alike, after the same Argon2 work; 429 `too_many_attempts` once the
-/// account or the client address is throttled.
+/// Checks the credentials and issues an access token. `username` may also be the account's
+/// verified e-mail address. 401 `invalid_credentials` for an unknown user and a wrong password
+/// alike, after the same Argon2 work; 429 `too_many_attempts` once the account or the client
+/// address is throttled (the attempt that locks an account queues a notice to its owner).
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
-    use crate::server::credentials::Username;
-    use crate::server::login::{check_password, LoginAttempt};
+    use crate::server::login::{check_password, LoginAttempt, LoginName};
+    use crate::server::recovery::notices;
     use crate::server::request::client_key;
     use crate::server::session_start::start_session;
     use crate::server::state::app_state;
@@ -72,9 +94,11 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let state = app_state()?;
     let now = crate::server::now_unix();
     let client = client_key(&state.trusted_proxies)?;
-    let username = Username::parse(&username).ok();
-    let attempt = LoginAttempt::admit(&state, &client, username.as_ref(), now).await?;
-    match check_password(&state, username, password).await? {
+    let name = LoginName::resolve(&state, &username).await?;
+    let attempt = LoginAttempt::admit(&state, &client, name.account_key.as_deref(), now).await?;
+    let locked = attempt.locked_account;
+    let account = name.account.clone();
+    match check_password(&state, name.account, password).await? {
         Some(user) => {
             attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");
@@ -82,6 +106,9 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
         }
         None => {
             tracing::info!("login failed");
+            if let (true, Some(user)) = (locked, account) {
+                notices::account_locked(&state, &user, now).await?;
+            }
             Err(ApiError::invalid_credentials())
         }
     }
@@ -102,7 +129,7 @@ pub async fn logout() -> Result<LoggedOut, ApiError> {
     let now = crate::server::now_unix();
     let mut family_id = None;
     if let Some(token) = presented_refresh_token(&state.refresh_cookie)? {
-        let hash = crate::server::refresh_rotation::hash_token(&token);
+        let hash = crate::server::secret_token::hash(&token);
         family_id = store::find_token(&state.db, &hash)
             .await?
             .map(|t| t.family_id);

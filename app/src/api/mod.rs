@@ -6,7 +6,9 @@ pub mod account;
 pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod email;
 pub mod password;
+pub mod password_reset;
 #[cfg(feature = "ssr")]
 pub mod plain_routes;
 pub mod refresh;
@@ -46,6 +48,24 @@ pub struct AccountDetails {
     pub role: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The account's address, verified or not (`null` when it has none).
+    pub email: Option<String>,
+    pub email_verified: bool,
+    /// An address waiting for its verification link to be confirmed, when it is not `email`.
+    pub pending_email: Option<String>,
+}
+
+/// A request taken on (202): mail will follow where the rules say so, and the answer is the same
+/// whatever the address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub accepted: bool,
+}
+
+/// A confirmed verification link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVerified {
+    pub email: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,15 +29,21 @@ pub async fn change_password(
     let hash = state.passwords.hash(new).await.map_err(internal)?;
     // One transaction: the new hash, a new credentials version (logins still checking the old
     // password start dead sessions), this session kept, every other one revoked.
-    let ended = users::change_credentials(
-        &state.db,
+    // The notice is queued in the same transaction.
+    let now = crate::server::now_unix();
+    let mut tx = state.db.pool.begin().await?;
+    let ended = users::change_credentials_in(
+        &mut tx,
         &user.id,
         Some(&hash),
         Some(&claims.sid),
         RevokeReason::PasswordChanged,
-        crate::server::now_unix(),
+        now,
     )
     .await?;
+    crate::server::recovery::notices::password_changed(&mut tx, &state, &user, now).await?;
+    tx.commit().await?;
+    state.mailer.wake();
     tracing::info!(user_id = %user.id, ended, "password changed");
     Ok(SessionsEnded { ended })
 }

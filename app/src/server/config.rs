@@ -274,16 +274,26 @@ pub struct Config {
     #[arg(long, env = "TOKENGATE_PRUNE_INTERVAL_SECS", value_name = "TOKENGATE_PRUNE_INTERVAL_SECS",
         default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub prune_interval_secs: u64,
+
+    /// E-mail addresses, verification and password reset.
+    #[command(flatten)]
+    pub recovery: super::recovery::RecoveryConfig,
+
+    /// Outgoing mail: SMTP, or the outbox folder.
+    #[command(flatten)]
+    pub mail: super::mail::MailConfig,
 }
 
 /// The settings that have no flag, for `--help`.
 const ENV_ONLY_HELP: &str = "Environment only (a flag's value is visible to other users in `ps`):
   DATABASE_URL                  sqlite://path.db or postgres://... (default: <data dir>/tokengate.db)
-  TOKENGATE_JWT_HS256_SECRET    HS256 only: at least 32 random bytes, base64-encoded";
+  TOKENGATE_JWT_HS256_SECRET    HS256 only: at least 32 random bytes, base64-encoded
+  TOKENGATE_SMTP_URL            smtp://host:port, smtp://host:587?tls=required, smtps://user:pass@host
+                                (default: none; mail is written to <data dir>/outbox/)";
 
 /// A setting that is read from the environment only (the `.env` file is loaded before the
 /// command line is parsed). Empty counts as unset, as clap treats other variables.
-fn env_only(name: &str) -> Option<String> {
+pub(crate) fn env_only(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 

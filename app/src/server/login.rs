@@ -1,18 +1,63 @@
-//! The two jobs of a login besides starting the session (`session_start`): throttle
-//! bookkeeping, and checking the password so that every outcome costs the same Argon2 work.
+//! The jobs of a login besides starting the session (`session_start`): finding the account a
+//! login names, throttle bookkeeping, and checking the password so that every outcome costs the
+//! same Argon2 work.
 
 use super::credentials::{Password, Username};
 use super::db::users::{self, UserRecord};
+use super::email_address::EmailAddress;
 use super::response::internal;
 use super::state::AppState;
 use super::throttle;
 use crate::error::ApiError;
+
+/// What the login form's first field names: a username, or a verified e-mail address in its
+/// place (usernames cannot contain `@`).
+pub struct LoginName {
+    /// The throttle key of the account: its username key when the account exists (so a name
+    /// and an address share one count), else the name or address as given.
+    pub account_key: Option<String>,
+    pub account: Option<UserRecord>,
+}
+
+impl LoginName {
+    /// Looks the account up. Unknown names and addresses, and unverified addresses, find none;
+    /// the caller then spends the same Argon2 work as for a wrong password.
+    pub async fn resolve(state: &AppState, raw: &str) -> Result<Self, ApiError> {
+        let (account_key, account) = if EmailAddress::looks_like(raw) {
+            match EmailAddress::parse(raw) {
+                Ok(address) => {
+                    let account = users::find_by_verified_email(&state.db, &address).await?;
+                    (Some(format!("@{}", address.key())), account)
+                }
+                Err(_) => (None, None),
+            }
+        } else {
+            match Username::parse(raw) {
+                Ok(name) => {
+                    let account = users::find_by_username(&state.db, &name).await?;
+                    (Some(name.key().to_owned()), account)
+                }
+                Err(_) => (None, None),
+            }
+        };
+        let account_key = match &account {
+            Some(user) => Some(user.username.to_ascii_lowercase()),
+            None => account_key,
+        };
+        Ok(Self {
+            account_key,
+            account,
+        })
+    }
+}
 
 /// The throttle buckets one login attempt counts in: the client's address, and the account it
 /// names (unknown names get a bucket too, so a lock says nothing about whether an account exists).
 pub struct LoginAttempt {
     ip_bucket: String,
     account_bucket: Option<String>,
+    /// This attempt reached the account's limit and locked it.
+    pub locked_account: bool,
 }
 
 impl LoginAttempt {
@@ -21,12 +66,13 @@ impl LoginAttempt {
     pub async fn admit(
         state: &AppState,
         client_key: &str,
-        username: Option<&Username>,
+        account_key: Option<&str>,
         now: i64,
     ) -> Result<Self, ApiError> {
-        let attempt = Self {
+        let mut attempt = Self {
             ip_bucket: throttle::ip_bucket(client_key),
-            account_bucket: username.map(|u| throttle::account_bucket(u.key())),
+            account_bucket: account_key.map(throttle::account_bucket),
+            locked_account: false,
         };
         let mut buckets = vec![attempt.ip_bucket.as_str()];
         buckets.extend(attempt.account_bucket.as_deref());
@@ -35,7 +81,8 @@ impl LoginAttempt {
         let db = &state.db;
         throttle::take_attempt(db, policy, &attempt.ip_bucket, policy.ip_max_failures, now).await?;
         if let Some(bucket) = &attempt.account_bucket {
-            throttle::take_attempt(db, policy, bucket, policy.login_max_failures, now).await?;
+            attempt.locked_account =
+                throttle::take_attempt(db, policy, bucket, policy.login_max_failures, now).await?;
         }
         Ok(attempt)
     }
@@ -51,28 +98,24 @@ impl LoginAttempt {
     }
 }
 
-/// The account `username` names if `password` is its password. Unknown names and unusable
-/// passwords cost the same Argon2 work as a wrong password. A hash made with other Argon2
-/// parameters than the configured ones is upgraded on the way.
+/// `account` if `password` is its password. No account and unusable passwords cost the same
+/// Argon2 work as a wrong password. A hash made with other Argon2 parameters than the configured
+/// ones is upgraded on the way.
 pub async fn check_password(
     state: &AppState,
-    username: Option<Username>,
+    account: Option<UserRecord>,
     password: String,
 ) -> Result<Option<UserRecord>, ApiError> {
     let Ok(password) = Password::for_login(password) else {
         return Ok(None);
     };
-    let record = match &username {
-        Some(name) => users::find_by_username(&state.db, name).await?,
-        None => None,
-    };
-    let stored = record.as_ref().map(|r| r.password_hash.clone());
+    let stored = account.as_ref().map(|r| r.password_hash.clone());
     let verified = state
         .passwords
         .verify(password.clone(), stored)
         .await
         .map_err(internal)?;
-    match record {
+    match account {
         Some(user) if verified => {
             rehash_if_outdated(state, &user, password).await;
             Ok(Some(user))

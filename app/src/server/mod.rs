@@ -6,14 +6,18 @@ pub mod cookies;
 pub mod credentials;
 pub mod csp;
 pub mod db;
+pub mod email_address;
 pub mod guard;
 pub mod login;
+pub mod mail;
 pub mod passwords;
 pub mod prune;
 pub mod public_url;
+pub mod recovery;
 pub mod refresh_rotation;
 pub mod request;
 pub mod response;
+pub mod secret_token;
 pub mod session_start;
 pub mod state;
 #[cfg(test)]

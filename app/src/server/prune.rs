@@ -7,6 +7,8 @@
 //! - Ended sessions (revoked, idle too long, past their absolute lifetime), with their tokens,
 //!   once the same retention has passed since they ended.
 //! - Throttle rows whose window has passed and whose lock is over.
+//! - Mail links (verification, reset) once expired or used for the same retention, and sent or
+//!   failed mails once `mail_sent_retention_secs` have passed.
 
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ pub struct Pruned {
     pub retired_tokens: u64,
     pub sessions: u64,
     pub throttle_rows: u64,
+    pub email_links: u64,
+    pub mails: u64,
 }
 
 /// One pass at `now`.
@@ -28,6 +32,7 @@ pub async fn prune(
     retention_secs: i64,
     idle_secs: i64,
     throttle_window_secs: i64,
+    mail_retention_secs: i64,
     now: i64,
 ) -> Result<Pruned, sqlx::Error> {
     let cutoff = now - retention_secs;
@@ -67,10 +72,15 @@ pub async fn prune(
             .await?
             .rows_affected();
 
+    let email_links = super::db::email_tokens::prune(db, cutoff).await?;
+    let mails = super::mail::queue::prune(db, now - mail_retention_secs).await?;
+
     Ok(Pruned {
         retired_tokens,
         sessions,
         throttle_rows,
+        email_links,
+        mails,
     })
 }
 
@@ -87,6 +97,7 @@ pub fn spawn(state: &AppState, every: Duration) {
                 sessions.retired_token_retention_secs,
                 sessions.idle_secs,
                 state.throttle.window_secs,
+                state.mailer.sent_retention_secs(),
                 now_unix(),
             )
             .await;

@@ -3,7 +3,7 @@
 //! - A refresh token is 256 bits from the OS CSPRNG, sent only in an `HttpOnly; SameSite=Strict`
 //!   cookie scoped to `/api/auth`, and stored only as its SHA-256 hash.
 //! - Each exchange retires the presented token and issues its successor, derived as
-//!   `SHA-256(chain_secret, parent)`: concurrent exchanges of one token (two tabs, a retried
+//!   `HMAC-SHA-256(chain_secret, parent)`: concurrent exchanges of one token (two tabs, a retried
 //!   request whose answer was lost) all derive the same successor, so they produce exactly one
 //!   rotation and nobody is logged out.
 //! - Presenting a retired token within the grace window answers with the family's current token;
@@ -15,8 +15,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::config::Config;
 use super::db::refresh_families::{self as store, Family, RevokeReason, StartError};
@@ -68,17 +67,7 @@ pub enum RefreshError {
     Db(#[from] sqlx::Error),
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The stored form of a refresh token.
-pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+use super::secret_token::{generate as random_token, hash as hash_token};
 
 /// The successor of `parent`: HMAC-SHA-256 keyed with the family's secret.
 fn successor(chain_secret: &str, parent: &str) -> String {
@@ -200,6 +189,8 @@ pub async fn refresh(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use sha2::Digest;
 
     #[test]
     fn refresh_tokens_are_256_bit_and_stored_hashed() {

@@ -20,15 +20,20 @@ pub fn with_parts<T>(f: impl FnOnce(&Parts) -> T) -> Result<T, ApiError> {
     })
 }
 
-/// The throttle key of the current request's client (see `client_address`, `address_key`).
-pub fn client_key(trusted: &TrustedProxies) -> Result<String, ApiError> {
+/// The current request's client address (see `client_address`).
+pub fn client_ip(trusted: &TrustedProxies) -> Result<IpAddr, ApiError> {
     with_parts(|parts| {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(a)| a.ip());
-        address_key(client_address(peer, &parts.headers, trusted))
+        client_address(peer, &parts.headers, trusted)
     })
+}
+
+/// The throttle key of the current request's client (see `client_address`, `address_key`).
+pub fn client_key(trusted: &TrustedProxies) -> Result<String, ApiError> {
+    client_ip(trusted).map(address_key)
 }
 
 /// `TOKENGATE_TRUSTED_PROXIES`: the reverse proxies whose forwarding headers are believed.

@@ -11,8 +11,10 @@ use crate::error::ApiError;
 use super::config::Config;
 use super::cookies::RefreshCookie;
 use super::db::{Db, DbError};
+use super::mail::{MailError, Mailer};
 use super::passwords::{PasswordError, PasswordHasher};
 use super::public_url::PublicUrl;
+use super::recovery::RecoveryPolicy;
 use super::refresh_rotation::SessionPolicy;
 use super::request::{TrustedProxies, TrustedProxiesError};
 use super::throttle::ThrottlePolicy;
@@ -58,6 +60,9 @@ pub struct Shared {
     /// The refresh cookie's name and flags, decided by the public URL.
     pub refresh_cookie: RefreshCookie,
     pub trusted_proxies: TrustedProxies,
+    pub recovery: Arc<RecoveryPolicy>,
+    /// Queues are in the database; this wakes the local sender and carries the transport.
+    pub mailer: Mailer,
 }
 
 /// The state of the server function being answered (leptos_axum puts it into the context).
@@ -79,6 +84,8 @@ pub enum StartupError {
     Passwords(#[from] PasswordError),
     #[error(transparent)]
     TrustedProxies(#[from] TrustedProxiesError),
+    #[error("mail")]
+    Mail(#[from] MailError),
 }
 
 impl AppState {
@@ -93,6 +100,7 @@ impl AppState {
         db.migrate().await?;
         let keys = load_signing_keys(&db, &KeySource::from_config(config)).await?;
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
+        let mailer = Mailer::new(&config.mail, &config.data_dir)?;
         Ok(Self(Arc::new(Shared {
             leptos_options,
             db,
@@ -112,6 +120,8 @@ impl AppState {
             refresh_cookie: RefreshCookie::for_url(&public_url),
             public_url,
             trusted_proxies,
+            recovery: Arc::new(config.recovery.clone()),
+            mailer,
         })))
     }
 }

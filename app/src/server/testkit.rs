@@ -28,7 +28,7 @@ pub async fn memory_db() -> Db {
 pub async fn user(db: &Db, name: &str) -> UserRecord {
     let username = Username::parse(name).expect("a valid username");
     let id = uuid::Uuid::new_v4().to_string();
-    users::create(db, &id, &username, "not-a-real-hash", 0)
+    users::create(&db.pool, &id, &username, "not-a-real-hash", None, 0)
         .await
         .expect("user created")
 }

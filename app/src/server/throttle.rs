@@ -71,6 +71,26 @@ pub fn refresh_bucket(session_id: &str) -> String {
     format!("refresh-session:{session_id}")
 }
 
+/// Password-reset requests from one client.
+pub fn reset_ip_bucket(address_key: &str) -> String {
+    format!("reset-ip:{address_key}")
+}
+
+/// Password-reset requests for one e-mail address (by its key; unknown addresses alike).
+pub fn reset_address_bucket(email_key: &str) -> String {
+    format!("reset-email:{email_key}")
+}
+
+/// Verification mails (address changes, resends) of one account.
+pub fn verification_bucket(user_id: &str) -> String {
+    format!("verify-user:{user_id}")
+}
+
+/// Account-locked notices of one account: at most one per window.
+pub fn lock_notice_bucket(user_id: &str) -> String {
+    format!("lock-notice:{user_id}")
+}
+
 /// A 429 carrying how long to wait; the API boundary turns it into `Retry-After`.
 pub fn too_many_attempts(retry_after: i64) -> ApiError {
     ApiError::new(
@@ -102,17 +122,18 @@ pub async fn admit(
     now: i64,
 ) -> Result<(), ApiError> {
     ensure_unlocked(db, &[bucket], now).await?;
-    take_attempt(db, policy, bucket, max, now).await
+    take_attempt(db, policy, bucket, max, now).await.map(drop)
 }
 
 /// `admit` for a caller that has just checked `ensure_unlocked` itself (no second lock query).
+/// `Ok(true)` when this attempt took a lock (it still proceeds; the next one is refused).
 pub async fn take_attempt(
     db: &Db,
     policy: &ThrottlePolicy,
     bucket: &str,
     max: i64,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let count = store::count_event(db, bucket, now, policy.window_secs).await?;
     if count >= max {
         let until = now + policy.lock_secs(count, max);
@@ -121,8 +142,20 @@ pub async fn take_attempt(
             ensure_unlocked(db, &[bucket], now).await?;
             return Err(too_many_attempts(1));
         }
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
+}
+
+/// Counts one occurrence in `bucket` and says whether it is the first of the window (for
+/// "at most one per window" rules, such as the account-locked notice).
+pub async fn first_in_window(
+    db: &Db,
+    policy: &ThrottlePolicy,
+    bucket: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    Ok(store::count_event(db, bucket, now, policy.window_secs).await? == 1)
 }
 
 /// Takes back one counted attempt (a success from a shared address).

@@ -4,6 +4,7 @@ mod asserts;
 pub mod keys;
 pub mod pg_cluster;
 pub mod sessions;
+pub mod smtp;
 mod storage;
 
 use std::process::Stdio;
@@ -195,7 +196,7 @@ pub async fn run_to_exit(storage: &Storage, env: &[(&str, &str)]) -> std::proces
         .expect("cannot run the tokengate binary")
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Response {
+pub async fn send(request: reqwest::RequestBuilder) -> Response {
     request
         .send()
         .await

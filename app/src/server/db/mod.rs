@@ -3,6 +3,7 @@
 //! Unix seconds (BIGINT) so that one set of SQL runs on both. With a key-encryption key
 //! configured, secret columns are sealed (see `sealing`) before they reach either backend.
 
+pub mod email_tokens;
 pub mod files;
 pub mod keys;
 pub mod refresh_families;

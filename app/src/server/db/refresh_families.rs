@@ -272,6 +272,7 @@ pub enum RevokeReason {
     LogoutAll,
     EndedByUser,
     PasswordChanged,
+    PasswordReset,
     RefreshTokenReused,
 }
 
@@ -282,6 +283,7 @@ impl RevokeReason {
             Self::LogoutAll => "logout_all",
             Self::EndedByUser => "ended_by_user",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
             Self::RefreshTokenReused => "refresh_token_reused",
         }
     }

@@ -3,6 +3,7 @@
 use super::refresh_families::{revoke_user_families_on, RevokeReason};
 use super::Db;
 use crate::server::credentials::Username;
+use crate::server::email_address::EmailAddress;
 
 /// The role every new account gets.
 pub const DEFAULT_ROLE: &str = "user";
@@ -17,9 +18,21 @@ pub struct UserRecord {
     /// Bumped by every change that ends sessions; a session started under an older version is
     /// dead (see `db::refresh_families`).
     pub credentials_version: i64,
+    /// The account's address (see `email_address`), verified or not.
+    pub email: Option<String>,
+    pub email_verified_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, username, role, password_hash, created_at, credentials_version";
+impl UserRecord {
+    /// The address, if it has been verified (only then does it receive links and notices, and
+    /// may it be used to log in).
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email_verified_at.and(self.email.as_deref())
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, username, role, password_hash, created_at, credentials_version, email, email_verified_at";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -29,18 +42,24 @@ pub enum CreateUserError {
     Db(#[from] sqlx::Error),
 }
 
-/// Inserts a user. The unique index on `username_key` decides races: exactly one concurrent
-/// insert of the same (case-insensitive) name wins, the others get `UsernameTaken`.
-pub async fn create(
-    db: &Db,
+/// Inserts a user, with an unverified address if given. The unique index on `username_key`
+/// decides races: exactly one concurrent insert of the same (case-insensitive) name wins, the
+/// others get `UsernameTaken`. Addresses are unique only once verified, so this never fails on
+/// one (and so never reveals that an address is in use).
+pub async fn create<'c, E>(
+    executor: E,
     id: &str,
     username: &Username,
     password_hash: &str,
+    email: Option<&EmailAddress>,
     now: i64,
-) -> Result<UserRecord, CreateUserError> {
+) -> Result<UserRecord, CreateUserError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let result = sqlx::query(
-        "INSERT INTO users (id, username, username_key, password_hash, role, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, username, username_key, password_hash, role, created_at, email, email_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(username.as_str())
@@ -48,7 +67,9 @@ pub async fn create(
     .bind(password_hash)
     .bind(DEFAULT_ROLE)
     .bind(now)
-    .execute(&db.pool)
+    .bind(email.map(EmailAddress::as_str))
+    .bind(email.map(EmailAddress::key))
+    .execute(executor)
     .await;
     match result {
         Ok(_) => Ok(UserRecord {
@@ -58,6 +79,8 @@ pub async fn create(
             password_hash: password_hash.to_owned(),
             created_at: now,
             credentials_version: 0,
+            email: email.map(|e| e.as_str().to_owned()),
+            email_verified_at: None,
         }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(CreateUserError::UsernameTaken)
@@ -74,6 +97,19 @@ pub async fn find_by_username(
         "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1"
     ))
     .bind(username.key())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// The account whose verified address is `email` (unverified claims never match).
+pub async fn find_by_verified_email(
+    db: &Db,
+    email: &EmailAddress,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email_key = $1 AND email_verified_at IS NOT NULL"
+    ))
+    .bind(email.key())
     .fetch_optional(&db.pool)
     .await
 }
@@ -98,6 +134,21 @@ pub async fn change_credentials(
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
+    let ended =
+        change_credentials_in(&mut tx, user_id, new_password_hash, keep, reason, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// `change_credentials` inside the caller's transaction (which may queue a notice with it).
+pub async fn change_credentials_in(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    new_password_hash: Option<&str>,
+    keep: Option<&str>,
+    reason: RevokeReason,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
     let version: i64 = sqlx::query_scalar(
         "UPDATE users SET credentials_version = credentials_version + 1,
                 password_hash = COALESCE($2, password_hash)
@@ -105,7 +156,7 @@ pub async fn change_credentials(
     )
     .bind(user_id)
     .bind(new_password_hash)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     if let Some(keep) = keep {
         sqlx::query(
@@ -114,12 +165,10 @@ pub async fn change_credentials(
         )
         .bind(keep)
         .bind(version)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    let ended = revoke_user_families_on(&mut tx, user_id, keep, reason, now).await?;
-    tx.commit().await?;
-    Ok(ended)
+    revoke_user_families_on(conn, user_id, keep, reason, now).await
 }
 
 /// Replaces a hash with one of the same password made with the current Argon2 parameters,
@@ -158,4 +207,37 @@ pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetEmailError {
+    /// Another account verified this address first.
+    #[error("address already verified by another account")]
+    Taken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Makes `email` the verified address of `user_id` (inside the caller's transaction).
+pub async fn set_verified_email(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    email: &str,
+    email_key: &str,
+    now: i64,
+) -> Result<(), SetEmailError> {
+    let result = sqlx::query(
+        "UPDATE users SET email = $2, email_key = $3, email_verified_at = $4 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(email)
+    .bind(email_key)
+    .bind(now)
+    .execute(conn)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(SetEmailError::Taken),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,0 +1,149 @@
+//! The `email_tokens` table: one-time links sent by mail (see `server::email_links`).
+
+use super::Db;
+
+/// What a link is for; a token made for one purpose is unknown to every other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EmailToken {
+    pub user_id: String,
+    /// The address the link was sent to (for verification: the address it verifies).
+    pub email: String,
+    pub email_key: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const COLUMNS: &str = "user_id, email, email_key, created_at, expires_at";
+
+/// Stores a new link for `user_id` and retires every earlier unused one of the same purpose:
+/// only the newest link works.
+#[allow(clippy::too_many_arguments)]
+pub async fn replace(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    purpose: LinkPurpose,
+    email: &str,
+    email_key: &str,
+    now: i64,
+    ttl_secs: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE email_tokens SET used_at = $3
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO email_tokens (token_hash, user_id, purpose, email, email_key, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(email)
+    .bind(email_key)
+    .bind(now)
+    .bind(now + ttl_secs)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The live (unused, unexpired) link with this hash and purpose, without consuming it.
+pub async fn find_live(
+    db: &Db,
+    token_hash: &str,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<Option<EmailToken>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM email_tokens
+          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3"
+    ))
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Consumes the live link atomically: of two concurrent uses, exactly one gets it.
+pub async fn consume(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    purpose: LinkPurpose,
+    now: i64,
+) -> Result<Option<EmailToken>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE email_tokens SET used_at = $3
+          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+          RETURNING {COLUMNS}"
+    ))
+    .bind(token_hash)
+    .bind(purpose.as_str())
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The address a live verification link of `user_id` is waiting to confirm, if any.
+pub async fn pending_address(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT email FROM email_tokens
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+          ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(LinkPurpose::VerifyEmail.as_str())
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Retires every unused link of `user_id` (a reset or an address change makes them stale).
+pub async fn retire_all(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// For the pruning task: links expired or used before `cutoff`.
+pub async fn prune(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM email_tokens WHERE expires_at < $1 OR used_at < $1")
+            .bind(cutoff)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
+}
