@@ -36,6 +36,7 @@ mod errors;
 mod helpers;
 mod keys;
 mod login;
+mod mail_sink;
 mod me;
 mod multi_instance;
 mod ops;

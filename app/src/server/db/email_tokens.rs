@@ -147,3 +147,97 @@ pub async fn prune(db: &Db, cutoff: i64) -> Result<u64, sqlx::Error> {
             .rows_affected(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testkit::{memory_db, user};
+
+    const TTL: i64 = 1800;
+
+    async fn issued(db: &Db, user_id: &str, hash: &str, now: i64) {
+        let mut conn = db.pool.acquire().await.unwrap();
+        let purpose = LinkPurpose::PasswordReset;
+        replace(
+            &mut conn,
+            hash,
+            user_id,
+            purpose,
+            "a@example.com",
+            "a@example.com",
+            now,
+            TTL,
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn consumed(db: &Db, hash: &str, now: i64) -> bool {
+        let mut conn = db.pool.acquire().await.unwrap();
+        consume(&mut conn, hash, LinkPurpose::PasswordReset, now)
+            .await
+            .unwrap()
+            .is_some()
+    }
+
+    #[tokio::test]
+    async fn a_link_works_until_one_second_before_its_deadline_and_only_once() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        issued(&db, &alice.id, "h1", 0).await;
+        issued(&db, &alice.id, "h2", 0).await;
+
+        assert!(!consumed(&db, "h2", TTL).await, "expired at its deadline");
+        assert!(consumed(&db, "h2", TTL - 1).await);
+        assert!(!consumed(&db, "h2", TTL - 1).await, "used twice");
+    }
+
+    #[tokio::test]
+    async fn a_new_link_retires_the_earlier_ones_of_its_purpose_only() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        issued(&db, &alice.id, "old", 0).await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        let verify = LinkPurpose::VerifyEmail;
+        replace(
+            &mut conn,
+            "v",
+            &alice.id,
+            verify,
+            "a@example.com",
+            "a@example.com",
+            1,
+            TTL,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        assert!(find_live(&db, "old", LinkPurpose::PasswordReset, 2)
+            .await
+            .unwrap()
+            .is_some());
+
+        issued(&db, &alice.id, "new", 3).await;
+
+        assert!(!consumed(&db, "old", 4).await);
+        assert!(find_live(&db, "v", verify, 4).await.unwrap().is_some());
+        // A link is unknown under any other purpose.
+        assert!(find_live(&db, "new", verify, 4).await.unwrap().is_none());
+        assert!(consumed(&db, "new", 4).await);
+    }
+
+    #[tokio::test]
+    async fn prune_deletes_links_expired_or_used_before_the_cutoff() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        issued(&db, &alice.id, "used", 0).await;
+        assert!(consumed(&db, "used", 10).await);
+        issued(&db, &alice.id, "live", 20).await;
+
+        assert_eq!(prune(&db, 11).await.unwrap(), 1);
+        assert!(find_live(&db, "live", LinkPurpose::PasswordReset, 21)
+            .await
+            .unwrap()
+            .is_some());
+    }
+}

@@ -91,6 +91,39 @@ pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(SEALED_PREFIX)
 }
 
+/// Text at rest in other tables (queued mail, whose reset links are credentials): sealed under
+/// the KEK when one is configured, so a copy of the database does not hand them out; plaintext
+/// when none is.
+impl super::Db {
+    /// Seals `plaintext` bound to `aad` (the row's id) with the KEK; without one, returns it as it
+    /// is.
+    pub fn seal_text(&self, plaintext: &str, aad: &str) -> Result<String, SealError> {
+        match self.kek.as_deref() {
+            Some(kek) => kek.seal(plaintext, aad),
+            None => Ok(plaintext.to_owned()),
+        }
+    }
+
+    /// Opens what [`seal_text`](Self::seal_text) stored. A plaintext value passes through (it
+    /// was stored before a KEK was configured); a sealed one without a KEK does not open.
+    pub fn open_text(&self, stored: &str, aad: &str) -> Result<String, SealError> {
+        if !is_sealed(stored) {
+            return Ok(stored.to_owned());
+        }
+        self.kek
+            .as_deref()
+            .ok_or(SealError::Unauthentic)?
+            .open(stored, aad)
+    }
+
+    /// The same database with `kek` as its key-encryption key (unit tests of sealed tables).
+    #[cfg(test)]
+    pub fn with_kek(mut self, kek: KeyEncryptionKey) -> Self {
+        self.kek = Some(std::sync::Arc::new(kek));
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
