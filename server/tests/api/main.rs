@@ -44,6 +44,7 @@ mod outage;
 mod password;
 mod proxy;
 mod races;
+mod recovery;
 mod refresh;
 mod secrets;
 mod sessions;

@@ -13,6 +13,7 @@ use lettre::{
 use secrecy::ExposeSecret as _;
 
 use super::config::MailConfig;
+use crate::server::db::files::create_private_dir;
 
 /// The longest a single SMTP command may wait for the relay; the whole delivery has its own,
 /// longer bound in the sender.
@@ -103,20 +104,6 @@ impl Transport {
             }
         }
     }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
 }
 
 #[cfg(test)]
