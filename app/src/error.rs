@@ -18,6 +18,16 @@ pub enum ErrorCode {
     InvalidJson,
     WeakPassword,
     UsernameTaken,
+    /// The password was right; a second factor must finish the login (`mfa_token`, `methods`).
+    MfaRequired,
+    /// A wrong, reused or missing second-factor code.
+    InvalidMfaCode,
+    /// An `mfa_token` that is unknown, used, expired or dead after too many wrong codes.
+    InvalidMfaToken,
+    /// The account already has a confirmed factor (turn it off first).
+    MfaAlreadyEnabled,
+    /// There is no factor to confirm or turn off.
+    MfaNotEnabled,
     /// Another account verified this e-mail address first (only the link's holder sees this).
     EmailTaken,
     /// An e-mail verification link that is unknown, used, superseded or expired.
@@ -65,12 +75,17 @@ impl ErrorCode {
             Self::InvalidCredentials
             | Self::InvalidToken
             | Self::InvalidRefreshToken
-            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            Self::CrossOriginRequest => StatusCode::FORBIDDEN,
+            | Self::RefreshTokenReused
+            | Self::InvalidMfaCode
+            | Self::InvalidMfaToken => StatusCode::UNAUTHORIZED,
+            Self::CrossOriginRequest | Self::MfaRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::UsernameTaken | Self::EmailTaken => StatusCode::CONFLICT,
+            Self::UsernameTaken
+            | Self::EmailTaken
+            | Self::MfaAlreadyEnabled
+            | Self::MfaNotEnabled => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
@@ -91,6 +106,18 @@ pub struct ApiError {
     /// Seconds to wait before retrying (429 only); also sent as `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<i64>,
+    /// The second step of a login (403 `mfa_required` only).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaChallenge>,
+}
+
+/// What a login with a correct password needs next, for an account with a second factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaChallenge {
+    /// Finishes the login with `POST /api/auth/mfa/verify` (5 minutes, single use).
+    pub mfa_token: String,
+    /// What may finish it: `totp`, `recovery_code`.
+    pub methods: Vec<String>,
 }
 
 impl ApiError {
@@ -99,6 +126,7 @@ impl ApiError {
             error,
             message: message.into(),
             retry_after: None,
+            mfa: None,
         }
     }
 

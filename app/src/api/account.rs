@@ -22,7 +22,7 @@ pub async fn me() -> Result<CurrentUser, ApiError> {
 /// session: a token of an ended session reads nothing more.
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, client = ApiClient)]
 pub async fn account() -> Result<AccountDetails, ApiError> {
-    use crate::server::db::{email_tokens, users};
+    use crate::server::db::{email_tokens, mfa, users};
     use crate::server::state::app_state;
 
     let claims = crate::server::guard::require_live_session().await?;
@@ -33,6 +33,8 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
     let now = crate::server::now_unix();
     let pending = email_tokens::pending_address(&state.db, &user.id, now).await?;
     let email_verified = user.email_verified_at.is_some();
+    let mfa_enabled = mfa::has_confirmed_totp(&state.db, &user.id).await?;
+    let recovery_codes_left = mfa::recovery_codes_left(&state.db, &user.id).await?;
     let current = user.email.as_deref();
     let pending_email = pending.filter(|p| current.is_none_or(|e| !e.eq_ignore_ascii_case(p)));
     Ok(AccountDetails {
@@ -43,18 +45,24 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
         email: user.email,
         email_verified,
         pending_email,
+        mfa_enabled,
+        recovery_codes_left,
     })
 }
 
-/// Deletes the caller's account and every session of it. Needs a live session and the password.
-/// 401 `invalid_credentials` for a wrong password.
+/// Deletes the caller's account and every session of it. Needs a live session, the password and,
+/// with a second factor, a current `code`. 401 `invalid_credentials` for a wrong password, 401
+/// `invalid_mfa_code`.
 #[server(prefix = "/api", endpoint = "account/delete", input = leptos::server_fn::codec::Json, client = ApiClient)]
-pub async fn delete_account(password: String) -> Result<super::LoggedOut, ApiError> {
+pub async fn delete_account(
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<super::LoggedOut, ApiError> {
     use crate::server::cookies::clear_refresh_cookie;
     use crate::server::db::users;
     use crate::server::guard::{reauthenticate, Reauthenticated};
 
-    let Reauthenticated { state, user, .. } = reauthenticate(password).await?;
+    let Reauthenticated { state, user, .. } = reauthenticate(password, code).await?;
     users::delete(&state.db, &user.id).await?;
     clear_refresh_cookie(&state.refresh_cookie);
     tracing::info!(user_id = %user.id, "account deleted");

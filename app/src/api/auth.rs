@@ -82,7 +82,9 @@ pub async fn signup(
 /// Checks the credentials and issues an access token. `username` may also be the account's
 /// verified e-mail address. 401 `invalid_credentials` for an unknown user and a wrong password
 /// alike, after the same Argon2 work; 429 `too_many_attempts` once the account or the client
-/// address is throttled (the attempt that locks an account queues a notice to its owner).
+/// address is throttled (the attempt that locks an account queues a notice to its owner). For an
+/// account with a second factor, the right password answers 403 `mfa_required` with an
+/// `mfa_token` for `POST /api/auth/mfa/verify`, and no token or cookie.
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::login::{check_password, LoginAttempt, LoginName};
@@ -99,6 +101,11 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let locked = attempt.locked_account;
     let account = name.account.clone();
     match check_password(&state, name.account, password).await? {
+        Some(user) if crate::server::db::mfa::has_confirmed_totp(&state.db, &user.id).await? => {
+            attempt.password_passed(&state).await?;
+            tracing::info!(user_id = %user.id, "password accepted, second factor required");
+            Err(crate::server::mfa::challenge::start(&state, &user, now).await?)
+        }
         Some(user) => {
             attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");

@@ -22,12 +22,17 @@ pub async fn verify_email(token: String) -> Result<EmailVerified, ApiError> {
     })
 }
 
-/// Asks to change the account's address (password required): a verification link goes to the
+/// Asks to change the account's address (password required, and a current `code` with a second
+/// factor): a verification link goes to the
 /// new address (or, if another account has it, a notice), a notice to the old one, and the change
 /// takes effect when the link is confirmed. 202 whatever the address; 400 `invalid_input`;
 /// 401 `invalid_credentials`; 429 `too_many_attempts`.
 #[server(prefix = "/api", endpoint = "account/email", input = Json, client = ApiClient)]
-pub async fn change_email(email: String, password: String) -> Result<Accepted, ApiError> {
+pub async fn change_email(
+    email: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<Accepted, ApiError> {
     use crate::server::email_address::EmailAddress;
     use crate::server::guard::{reauthenticate, Reauthenticated};
     use crate::server::mail::{templates, MailPurpose};
@@ -36,7 +41,7 @@ pub async fn change_email(email: String, password: String) -> Result<Accepted, A
     use crate::server::throttle;
 
     let address = EmailAddress::parse(&email)?;
-    let Reauthenticated { state, user, .. } = reauthenticate(password).await?;
+    let Reauthenticated { state, user, .. } = reauthenticate(password, code).await?;
     let now = crate::server::now_unix();
     let bucket = throttle::verification_bucket(&user.id);
     let max = state.recovery.email_max_per_account;

@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod email;
+pub mod mfa;
 pub mod password;
 pub mod password_reset;
 #[cfg(feature = "ssr")]
@@ -53,6 +54,10 @@ pub struct AccountDetails {
     pub email_verified: bool,
     /// An address waiting for its verification link to be confirmed, when it is not `email`.
     pub pending_email: Option<String>,
+    /// A TOTP second factor is on.
+    pub mfa_enabled: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
 }
 
 /// A request taken on (202): mail will follow where the rules say so, and the answer is the same

@@ -7,12 +7,14 @@ use super::SessionsEnded;
 use crate::client::ApiClient;
 use crate::error::ApiError;
 
-/// Changes the password: the current one is required; every other session is ended.
+/// Changes the password: the current one is required (and a current `code` with a second
+/// factor); every other session is ended.
 /// 401 `invalid_credentials` for a wrong current password; 422 `weak_password`.
 #[server(prefix = "/api", endpoint = "auth/password", input = Json, client = ApiClient)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    #[server(default)] code: Option<String>,
 ) -> Result<SessionsEnded, ApiError> {
     use crate::server::credentials::{Password, Username};
     use crate::server::db::{refresh_families::RevokeReason, users};
@@ -23,7 +25,7 @@ pub async fn change_password(
         state,
         claims,
         user,
-    } = reauthenticate(current_password).await?;
+    } = reauthenticate(current_password, code).await?;
     let name = Username::parse(&user.username)?;
     let new = Password::parse(new_password, &name)?;
     let hash = state.passwords.hash(new).await.map_err(internal)?;

@@ -56,5 +56,5 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
         .await?
         .ok_or_else(invalid)?;
     set_refresh_cookie(&state.refresh_cookie, &token, family.expires_at - now);
-    token_response(&state, &user, &family.id)
+    token_response(&state, &user, &family.id, &family.amr)
 }

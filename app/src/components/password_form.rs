@@ -14,7 +14,7 @@ pub fn PasswordForm() -> impl IntoView {
     let action = Action::new_local(move |(c, n): &(String, String)| {
         let (c, n) = (c.clone(), n.clone());
         async move {
-            auth.with_session(|| change_password(c.clone(), n.clone()))
+            auth.with_session(|| change_password(c.clone(), n.clone(), None))
                 .await
         }
     });

@@ -71,11 +71,15 @@ pub struct Reauthenticated {
     pub user: super::db::users::UserRecord,
 }
 
-/// For changes that need the password again (password change, account deletion): a live
-/// session plus the caller's current password. Wrong guesses are throttled per session, so a
-/// stolen access token cannot be used to find the password, and a lock on the account's login
-/// (someone else guessing) never blocks its owner.
-pub async fn reauthenticate(password: String) -> Result<Reauthenticated, ApiError> {
+/// For changes that need the password again (password or e-mail change, account deletion, the
+/// second factor's settings): a live session, the caller's current password and, when a second
+/// factor is on, a current code from it (`code`: TOTP or recovery code). Wrong guesses are
+/// throttled per session, so a stolen access token cannot be used to find the password, and a
+/// lock on the account's login (someone else guessing) never blocks its owner.
+pub async fn reauthenticate(
+    password: String,
+    code: Option<String>,
+) -> Result<Reauthenticated, ApiError> {
     use super::response::internal;
     use super::throttle;
 
@@ -101,6 +105,7 @@ pub async fn reauthenticate(password: String) -> Result<Reauthenticated, ApiErro
             "The current password is not correct",
         ));
     }
+    super::mfa::step_up::require_current_code(&state, &user, code.as_deref(), now).await?;
     throttle::clear(&state.db, &bucket).await?;
     Ok(Reauthenticated {
         state,

@@ -87,6 +87,12 @@ impl LoginAttempt {
         Ok(attempt)
     }
 
+    /// A correct password for an account whose login a second factor must finish: the address's
+    /// count is taken back, the account's stays until the code passes (wrong codes add to it).
+    pub async fn password_passed(self, state: &AppState) -> Result<(), ApiError> {
+        throttle::forgive(&state.db, &self.ip_bucket).await
+    }
+
     /// A success takes the address's count back (others behind it keep theirs) and clears the
     /// account's.
     pub async fn succeeded(self, state: &AppState) -> Result<(), ApiError> {

@@ -10,6 +10,7 @@ pub mod email_address;
 pub mod guard;
 pub mod login;
 pub mod mail;
+pub mod mfa;
 pub mod passwords;
 pub mod prune;
 pub mod public_url;

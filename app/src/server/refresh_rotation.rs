@@ -87,6 +87,7 @@ pub async fn start(
     policy: &SessionPolicy,
     user: &UserRecord,
     user_agent: &str,
+    amr: &str,
     now: i64,
 ) -> Result<(Family, String), StartError> {
     let family = Family {
@@ -100,6 +101,7 @@ pub async fn start(
         revoked_at: None,
         credentials_version: user.credentials_version,
         user_credentials_version: user.credentials_version,
+        amr: amr.to_owned(),
     };
     let token = random_token();
     store::create_family(db, &family, &hash_token(&token), policy.max_per_user).await?;
@@ -214,7 +216,7 @@ mod tests {
         let db = memory_db().await;
         let policy = session_policy();
         let alice = user(&db, "alice").await;
-        let (family, token) = start(&db, &policy, &alice, "test", 0).await.unwrap();
+        let (family, token) = start(&db, &policy, &alice, "test", "pwd", 0).await.unwrap();
         (db, policy, family, token)
     }
 

@@ -12,14 +12,28 @@ use super::tokens::{issue_access_token, Subject};
 use crate::api::{PublicUser, TokenResponse};
 use crate::error::ApiError;
 
+/// How a session was started: the `amr` of all its access tokens.
+pub const AMR_PASSWORD: &str = "pwd";
+/// Password plus a TOTP or recovery code (a recovery code is a one-time password too).
+pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
+
 /// Starts a session for `user`, as read when their credentials were checked: refresh cookie
 /// set, access token returned. If the credentials changed since (a password change or deletion
 /// racing this login), no session starts and the answer is 401 `invalid_credentials`.
 pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
+    start_session_with(state, user, AMR_PASSWORD).await
+}
+
+/// `start_session` for a login that proved `amr` (space-separated RFC 8176 values).
+pub async fn start_session_with(
+    state: &AppState,
+    user: &UserRecord,
+    amr: &str,
+) -> Result<TokenResponse, ApiError> {
     let now = now_unix();
     let agent = with_parts(|parts| user_agent(&parts.headers))?;
     let started =
-        super::refresh_rotation::start(&state.db, &state.sessions, user, &agent, now).await;
+        super::refresh_rotation::start(&state.db, &state.sessions, user, &agent, amr, now).await;
     let (family, refresh) = match started {
         Ok(started) => started,
         Err(StartError::CredentialsChanged) => {
@@ -29,7 +43,7 @@ pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenR
         Err(StartError::Db(e)) => return Err(e.into()),
     };
     set_refresh_cookie(&state.refresh_cookie, &refresh, family.expires_at - now);
-    token_response(state, user, &family.id)
+    token_response(state, user, &family.id, &family.amr)
 }
 
 /// Signs an access token for `user` in session `session_id` and builds the response body.
@@ -37,6 +51,7 @@ pub fn token_response(
     state: &AppState,
     user: &UserRecord,
     session_id: &str,
+    amr: &str,
 ) -> Result<TokenResponse, ApiError> {
     let (access_token, _) = issue_access_token(
         &state.keys.load(),
@@ -46,6 +61,7 @@ pub fn token_response(
             username: &user.username,
             role: &user.role,
             session_id,
+            amr,
         },
         now_unix(),
     )

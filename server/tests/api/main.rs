@@ -38,6 +38,7 @@ mod keys;
 mod login;
 mod mail_sink;
 mod me;
+mod mfa;
 mod multi_instance;
 mod ops;
 mod outage;

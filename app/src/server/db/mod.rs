@@ -6,6 +6,7 @@
 pub mod email_tokens;
 pub mod files;
 pub mod keys;
+pub mod mfa;
 pub mod refresh_families;
 pub mod sealing;
 pub mod throttle;

@@ -19,6 +19,9 @@ pub struct Family {
     pub credentials_version: i64,
     /// The user's credentials version now (from `users`).
     pub user_credentials_version: i64,
+    /// How the session was started (RFC 8176 values, space-separated): every access token of
+    /// the session carries it as `amr`.
+    pub amr: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -38,7 +41,7 @@ pub enum StartError {
 }
 
 const FAMILY_SELECT: &str = "SELECT f.id, f.user_id, f.chain_secret, f.user_agent, f.created_at,
-        f.last_used_at, f.expires_at, f.revoked_at, f.credentials_version,
+        f.last_used_at, f.expires_at, f.revoked_at, f.credentials_version, f.amr,
         u.credentials_version AS user_credentials_version
    FROM refresh_families f JOIN users u ON u.id = f.user_id";
 
@@ -55,8 +58,8 @@ pub async fn create_family(
     let inserted = sqlx::query(
         "INSERT INTO refresh_families
            (id, user_id, chain_secret, user_agent, created_at, last_used_at, expires_at,
-            credentials_version)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8
+            credentials_version, amr)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
           WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credentials_version = $8)",
     )
     .bind(&family.id)
@@ -67,6 +70,7 @@ pub async fn create_family(
     .bind(family.last_used_at)
     .bind(family.expires_at)
     .bind(family.credentials_version)
+    .bind(&family.amr)
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -270,6 +274,9 @@ pub(super) async fn revoke_user_families_on(
 pub enum RevokeReason {
     Logout,
     LogoutAll,
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodeUsed,
     EndedByUser,
     PasswordChanged,
     PasswordReset,
@@ -281,6 +288,9 @@ impl RevokeReason {
         match self {
             Self::Logout => "logout",
             Self::LogoutAll => "logout_all",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
             Self::EndedByUser => "ended_by_user",
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",

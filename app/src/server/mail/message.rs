@@ -18,10 +18,13 @@ pub enum MailPurpose {
     NoticePasswordReset,
     NoticeEmailChanged,
     NoticeAccountLocked,
+    NoticeMfaEnabled,
+    NoticeMfaDisabled,
+    NoticeRecoveryCodeUsed,
 }
 
 impl MailPurpose {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NoticeAddressInUse,
@@ -29,6 +32,9 @@ impl MailPurpose {
         Self::NoticePasswordReset,
         Self::NoticeEmailChanged,
         Self::NoticeAccountLocked,
+        Self::NoticeMfaEnabled,
+        Self::NoticeMfaDisabled,
+        Self::NoticeRecoveryCodeUsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +46,9 @@ impl MailPurpose {
             Self::NoticePasswordReset => "notice_password_reset",
             Self::NoticeEmailChanged => "notice_email_changed",
             Self::NoticeAccountLocked => "notice_account_locked",
+            Self::NoticeMfaEnabled => "notice_mfa_enabled",
+            Self::NoticeMfaDisabled => "notice_mfa_disabled",
+            Self::NoticeRecoveryCodeUsed => "notice_recovery_code_used",
         }
     }
 

@@ -108,6 +108,55 @@ pub fn password_changed(username: &str, ctx: &Context) -> Rendered {
     )
 }
 
+pub fn mfa_enabled(username: &str, ctx: &Context) -> Rendered {
+    render(
+        "Two-factor authentication was turned on",
+        &[
+            hello(username),
+            Block::Para(
+                "Two-factor authentication was turned on for your Tokengate account: logging in \
+                 now needs a code from your authenticator app. Every other session was signed \
+                 out. Keep your recovery codes somewhere safe."
+                    .into(),
+            ),
+            Block::Details("The change was made from:", ctx),
+            Block::Para(IF_NOT_YOU_RESET.into()),
+        ],
+    )
+}
+
+pub fn mfa_disabled(username: &str, ctx: &Context) -> Rendered {
+    render(
+        "Two-factor authentication was turned off",
+        &[
+            hello(username),
+            Block::Para(
+                "Two-factor authentication was turned off for your Tokengate account: the \
+                 password alone logs in again. Every other session was signed out."
+                    .into(),
+            ),
+            Block::Details("The change was made from:", ctx),
+            Block::Para(IF_NOT_YOU_RESET.into()),
+        ],
+    )
+}
+
+pub fn recovery_code_used(username: &str, codes_left: i64, ctx: &Context) -> Rendered {
+    render(
+        "A recovery code was used to log in",
+        &[
+            hello(username),
+            Block::Para(format!(
+                "A recovery code was used to log in to your Tokengate account, and every other \
+                 session was signed out. {} left; you can make a new set on your account page.",
+                count(codes_left, "recovery code")
+            )),
+            Block::Details("The login came from:", ctx),
+            Block::Para(IF_NOT_YOU_RESET.into()),
+        ],
+    )
+}
+
 pub fn password_reset_done(username: &str, ctx: &Context) -> Rendered {
     render(
         "Your password was reset",
@@ -205,6 +254,9 @@ mod tests {
             password_reset_done("alice", &ctx),
             email_changed("alice", "b***@example.org", &ctx),
             account_locked("alice", 15, &ctx),
+            mfa_enabled("alice", &ctx),
+            mfa_disabled("alice", &ctx),
+            recovery_code_used("alice", 9, &ctx),
         ]
     }
 

@@ -105,3 +105,20 @@ pub async fn account_locked(
     state.mailer.wake();
     Ok(())
 }
+
+/// Queues a notice for `user`'s verified address, if there is one, on `conn`; `render` gets the
+/// request's context.
+pub async fn to_verified_address(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    user: &super::super::db::users::UserRecord,
+    purpose: MailPurpose,
+    render: impl FnOnce(&Context) -> Rendered,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Some(to) = user.verified_email() else {
+        return Ok(());
+    };
+    let rendered = render(&request_context(state, now)?);
+    queue(conn, state, purpose, to, rendered, now).await
+}

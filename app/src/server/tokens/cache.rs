@@ -111,6 +111,7 @@ mod tests {
             username: user,
             role: "user",
             session_id: "sid",
+            amr: "pwd",
         };
         issue_access_token(keys, &policy(), subject, crate::server::now_unix()).unwrap()
     }

@@ -40,6 +40,10 @@ pub struct AccessClaims {
     pub role: String,
     /// The session ("refresh family") this token was issued for.
     pub sid: String,
+    /// How the user logged in (RFC 8176: `pwd`, `otp`, `mfa`), the same for every token of the
+    /// session. Absent in tokens issued before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
 }
 
 /// Issuer, audience, lifetime and leeway shared by issuing and verifying.
@@ -77,6 +81,8 @@ pub struct Subject<'a> {
     pub username: &'a str,
     pub role: &'a str,
     pub session_id: &'a str,
+    /// Space-separated `amr` values.
+    pub amr: &'a str,
 }
 
 /// Signs a new access token; returns it with its claims.
@@ -97,6 +103,7 @@ pub fn issue_access_token(
         username: subject.username.to_owned(),
         role: subject.role.to_owned(),
         sid: subject.session_id.to_owned(),
+        amr: subject.amr.split_whitespace().map(str::to_owned).collect(),
     };
     let signer = keys.signer();
     let mut header = Header::new(keys.algorithm());

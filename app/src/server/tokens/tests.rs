@@ -26,6 +26,7 @@ pub(super) fn subject() -> Subject<'static> {
         username: "alice",
         role: "user",
         session_id: "s1",
+        amr: "pwd",
     }
 }
 

@@ -1,0 +1,74 @@
+//! The second step of a login: the `mfa_token` a correct password earns, and finishing it.
+
+use super::step_up::{check_and_use, invalid_mfa_code, Proof, Used};
+use super::{CHALLENGE_TTL_SECS, MAX_CODE_FAILURES};
+use crate::error::{ApiError, ErrorCode, MfaChallenge};
+use crate::server::db::mfa;
+use crate::server::db::users::{self, UserRecord};
+use crate::server::secret_token;
+use crate::server::state::AppState;
+use crate::server::throttle;
+
+/// Issues a challenge for `user` (whose password was just checked) and returns the 403
+/// `mfa_required` answer that carries it.
+pub async fn start(state: &AppState, user: &UserRecord, now: i64) -> Result<ApiError, ApiError> {
+    let token = secret_token::generate();
+    let hash = secret_token::hash(&token);
+    let version = user.credentials_version;
+    mfa::create_challenge(&state.db, &hash, &user.id, version, now, CHALLENGE_TTL_SECS).await?;
+    let mut answer = ApiError::new(
+        ErrorCode::MfaRequired,
+        "Enter the code from your authenticator app",
+    );
+    answer.mfa = Some(MfaChallenge {
+        mfa_token: token,
+        methods: vec!["totp".into(), "recovery_code".into()],
+    });
+    Ok(answer)
+}
+
+/// Finishes a login: the challenge must be live and the proof right. Each try counts in the
+/// account's login throttle; a wrong code also counts against the challenge, which dies after
+/// `MAX_CODE_FAILURES`. On success the challenge and the proof are used up in one transaction,
+/// and the account (as it is now) is returned.
+pub async fn finish(
+    state: &AppState,
+    mfa_token: &str,
+    proof: Proof<'_>,
+    now: i64,
+) -> Result<(UserRecord, Used), ApiError> {
+    if !secret_token::is_well_formed(mfa_token) {
+        return Err(invalid_mfa_token());
+    }
+    let hash = secret_token::hash(mfa_token);
+    let challenge = mfa::find_challenge(&state.db, &hash, MAX_CODE_FAILURES, now)
+        .await?
+        .ok_or_else(invalid_mfa_token)?;
+    let user = users::find_by_id(&state.db, &challenge.user_id)
+        .await?
+        .filter(|u| u.credentials_version == challenge.credentials_version)
+        .ok_or_else(invalid_mfa_token)?;
+    let bucket = throttle::account_bucket(&user.username.to_ascii_lowercase());
+    let policy = &state.throttle;
+    throttle::admit(&state.db, policy, &bucket, policy.login_max_failures, now).await?;
+
+    let mut tx = state.db.pool.begin().await?;
+    let Some(used) = check_and_use(&mut tx, state, &user, proof, now).await? else {
+        drop(tx);
+        mfa::fail_challenge(&state.db, &hash).await?;
+        return Err(invalid_mfa_code());
+    };
+    if !mfa::consume_challenge(&mut tx, &hash, MAX_CODE_FAILURES, now).await? {
+        return Err(invalid_mfa_token());
+    }
+    tx.commit().await?;
+    throttle::clear(&state.db, &bucket).await?;
+    Ok((user, used))
+}
+
+pub fn invalid_mfa_token() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidMfaToken,
+        "This sign-in has expired. Enter your password again.",
+    )
+}
