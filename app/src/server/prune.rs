@@ -9,6 +9,7 @@
 //! - Throttle rows whose window has passed and whose lock is over.
 //! - Mail links (verification, reset) once expired or used for the same retention, and sent or
 //!   failed mails once `mail_sent_retention_secs` have passed.
+//! - Second-step login challenges once expired (they live minutes).
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub struct Pruned {
     pub throttle_rows: u64,
     pub email_links: u64,
     pub mails: u64,
+    pub mfa_challenges: u64,
 }
 
 /// One pass at `now`.
@@ -74,6 +76,7 @@ pub async fn prune(
 
     let email_links = super::db::email_tokens::prune(db, cutoff).await?;
     let mails = super::mail::queue::prune(db, now - mail_retention_secs).await?;
+    let mfa_challenges = super::db::mfa::prune_challenges(db, now).await?;
 
     Ok(Pruned {
         retired_tokens,
@@ -81,6 +84,7 @@ pub async fn prune(
         throttle_rows,
         email_links,
         mails,
+        mfa_challenges,
     })
 }
 

@@ -79,4 +79,39 @@ on_both_backends!(
     a_password_change_notifies_the_verified_address,
     locking_an_account_notifies_its_owner_once_per_window,
     notices_escape_what_the_client_sent,
+    second_factor_changes_are_notified,
 );
+
+/// Turning the second factor on and off, and logging in with a recovery code, are told to the
+/// verified address.
+async fn second_factor_changes_are_notified(backend: Backend) {
+    use crate::mfa::{mfa_token, set_up, verify, App};
+    use crate::helpers::sessions::session_from;
+
+    let mail = Mailbox::start(backend).await;
+    let session = mail.verified("alice", "alice@example.com").await;
+    let bearer = &session.access_token;
+    let setup = set_up(&mail.server, bearer).await;
+    let mut app = App::new(setup["secret"].as_str().unwrap());
+    let confirm = json!({ "code": app.code() });
+    let codes = mail
+        .server
+        .post_bearer("/api/auth/mfa/totp/confirm", bearer, &confirm)
+        .await;
+    let codes = json_with_status(codes, 200).await;
+    mail.mail_to("alice@example.com", "turned on", 1).await;
+
+    let token = mfa_token(&mail.server).await;
+    let body = json!({ "mfa_token": token, "recovery_code": codes["recovery_codes"][0] });
+    let recovered = session_from(verify(&mail.server, &body).await, 200).await;
+    let notice = mail.mail_to("alice@example.com", "recovery code", 1).await;
+    assert!(notice.text.contains("9 recovery codes left"), "{}", notice.text);
+
+    let off = json!({ "password": PASSWORD, "code": app.code() });
+    let response = mail
+        .server
+        .post_bearer("/api/auth/mfa/totp/disable", &recovered.access_token, &off)
+        .await;
+    json_with_status(response, 200).await;
+    mail.mail_to("alice@example.com", "turned off", 1).await;
+}
