@@ -1,4 +1,4 @@
-//! The username + password form shared by login and sign-up.
+//! The username + password form shared by login and sign-up (sign-up adds an optional e-mail).
 //!
 //! Without WASM it still posts (method="post"), never GET, so credentials cannot reach a URL;
 //! the server answers that fallback by asking for JavaScript. Once hydrated, submit is handled
@@ -10,14 +10,33 @@ use leptos::prelude::*;
 
 use crate::api::TokenResponse;
 use crate::error::ApiError;
-use crate::policy::{PASSWORD_MAX_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS};
+use crate::policy::{
+    EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS,
+};
+
+/// The hint under every field that sets a new password (sign-up, password reset).
+pub const PASSWORD_HINT: &str = const_format::concatcp!(
+    PASSWORD_MIN_CHARS,
+    " to ",
+    PASSWORD_MAX_CHARS,
+    " characters. A passphrase of a few words is strong and easy to remember."
+);
+
+/// What the form sends. `email` is `None` from the login form, and from the sign-up form when
+/// its (optional) field is left empty.
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+}
 
 /// What a page hands to `CredentialsForm`: the submit, its progress and its error.
 #[derive(Clone, Copy)]
 pub struct CredentialsSubmit {
     pub pending: Signal<bool>,
     pub error: Signal<Option<String>>,
-    pub on_submit: Callback<(String, String)>,
+    pub on_submit: Callback<Credentials>,
 }
 
 /// Login and sign-up in one shape: `call` sends the credentials, `on_success` gets the token
@@ -28,19 +47,17 @@ pub fn use_credentials_submit<F, Fut>(
     on_success: impl Fn(TokenResponse) + 'static,
 ) -> CredentialsSubmit
 where
-    F: Fn(String, String) -> Fut + Send + Sync + 'static,
+    F: Fn(Credentials) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<TokenResponse, ApiError>> + Send + 'static,
 {
-    let action = Action::new(move |(username, password): &(String, String)| {
-        call(username.clone(), password.clone())
-    });
+    let action = Action::new(move |credentials: &Credentials| call(credentials.clone()));
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| match action.value().get() {
         Some(Ok(response)) => on_success(response),
         Some(Err(err)) => error.set(Some(err.message)),
         None => {}
     });
-    let on_submit = Callback::new(move |credentials: (String, String)| {
+    let on_submit = Callback::new(move |credentials: Credentials| {
         error.set(None);
         action.dispatch(credentials);
     });
@@ -61,24 +78,42 @@ pub fn CredentialsForm(
     password_autocomplete: &'static str,
     #[prop(into)] pending: Signal<bool>,
     #[prop(into)] error: Signal<Option<String>>,
-    on_submit: Callback<(String, String)>,
+    on_submit: Callback<Credentials>,
     #[prop(optional)] password_hint: Option<&'static str>,
+    /// The first field also takes a verified e-mail address (login): labelled so, and as long
+    /// as an address may be.
+    #[prop(optional)]
+    username_or_email: bool,
+    /// Adds the optional e-mail field (sign-up).
+    #[prop(optional)]
+    with_email: bool,
+    /// Adds a "Forgot password?" link under the password field (login).
+    #[prop(optional)]
+    forgot_password_link: bool,
 ) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
-        on_submit.run((username.get_untracked(), password.get_untracked()));
+        let email = email.get_untracked();
+        on_submit.run(Credentials {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+            email: Some(email).filter(|e| with_email && !e.trim().is_empty()),
+        });
     };
 
     view! {
         <form class="card form" method="post" action=fallback_action on:submit=submit novalidate>
             <div class="field">
-                <label for="username">"Username"</label>
+                <label for="username">
+                    {if username_or_email { "Username or e-mail" } else { "Username" }}
+                </label>
                 <input
                     id="username"
                     name="username"
@@ -88,10 +123,25 @@ pub fn CredentialsForm(
                     spellcheck="false"
                     required
                     minlength=USERNAME_MIN_CHARS
-                    maxlength=USERNAME_MAX_CHARS
+                    maxlength=if username_or_email { EMAIL_MAX_CHARS } else { USERNAME_MAX_CHARS }
                     bind:value=username
                 />
             </div>
+            {with_email.then(|| view! {
+                <div class="field">
+                    <label for="email">"E-mail " <span class="label-note">"(optional, for account recovery)"</span></label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="email"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        maxlength=EMAIL_MAX_CHARS
+                        bind:value=email
+                    />
+                </div>
+            })}
             <div class="field">
                 <label for="password">"Password"</label>
                 <input
@@ -105,6 +155,9 @@ pub fn CredentialsForm(
                     bind:value=password
                 />
                 {password_hint.map(|hint| view! { <p class="hint" id="password-hint">{hint}</p> })}
+                {forgot_password_link.then(|| view! {
+                    <p class="field-link"><a href="/forgot-password">"Forgot password?"</a></p>
+                })}
             </div>
             <p class="form-error" role="alert">
                 {move || error.get()}

@@ -4,26 +4,24 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::auth::signup;
 use crate::auth_context::use_auth;
-use crate::components::credentials_form::{use_credentials_submit, CredentialsForm};
+use crate::components::credentials_form::{
+    use_credentials_submit, Credentials, CredentialsForm, PASSWORD_HINT,
+};
 use crate::next_path::DEFAULT_AFTER_LOGIN;
 use crate::workarounds::SyncHydrate;
-
-const PASSWORD_HINT: &str = const_format::concatcp!(
-    crate::policy::PASSWORD_MIN_CHARS,
-    " to ",
-    crate::policy::PASSWORD_MAX_CHARS,
-    " characters. A passphrase of a few words is strong and easy to remember."
-);
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let navigate = use_navigate();
-    let submit = use_credentials_submit(signup, move |response| {
-        auth.logged_in(response.access_token);
-        navigate(DEFAULT_AFTER_LOGIN, Default::default());
-    });
+    let submit = use_credentials_submit(
+        |c: Credentials| signup(c.username, c.password, c.email),
+        move |response| {
+            auth.logged_in(response.access_token);
+            navigate(DEFAULT_AFTER_LOGIN, Default::default());
+        },
+    );
     let needs_js = move || query.with(|q| q.get("js").is_some());
 
     SyncHydrate(view! {
@@ -44,6 +42,7 @@ pub fn SignupPage() -> impl IntoView {
                 error=submit.error
                 on_submit=submit.on_submit
                 password_hint=PASSWORD_HINT
+                with_email=true
             />
             <p class="switch">"Already have an account? "<a href="/login">"Log in"</a></p>
         </section>
