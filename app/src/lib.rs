@@ -25,8 +25,9 @@ use leptos_router::path;
 use crate::auth_context::provide_auth;
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, dashboard::DashboardPage, home::HomePage, login::LoginPage,
-    not_found::NotFoundPage, signup::SignupPage,
+    account::AccountPage, dashboard::DashboardPage, forgot_password::ForgotPasswordPage,
+    home::HomePage, login::LoginPage, not_found::NotFoundPage, reset_password::ResetPasswordPage,
+    signup::SignupPage, verify_email::VerifyEmailPage,
 };
 
 /// The HTML document around the app (rendered on the server only).
@@ -70,6 +71,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
                 </Routes>
             </main>
             <footer class="site-footer">
