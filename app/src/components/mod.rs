@@ -1,4 +1,5 @@
 pub mod credentials_form;
+pub mod email_card;
 pub mod nav;
 pub mod password_form;
 pub mod require_auth;

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::email_card::EmailCard;
 use crate::components::password_form::PasswordForm;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sessions_list::SessionsList;
@@ -14,6 +15,7 @@ pub fn AccountPage() -> impl IntoView {
             <section class="account">
                 <h1>"Your account"</h1>
                 <SessionsList />
+                <EmailCard />
                 <PasswordForm />
             </section>
         </RequireAuth>

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::account::{account, me};
+use crate::api::AccountDetails;
 use crate::auth_context::use_auth;
 use crate::components::require_auth::RequireAuth;
 use crate::components::token_inspector::TokenInspector;
@@ -63,6 +64,7 @@ fn Dashboard() -> impl IntoView {
                             "Member since " {utc_datetime(account.created_at)}
                             <span class="muted">" (from the database, via a protected server function)"</span>
                         </p>
+                        {recovery_reminder(&account)}
                     }),
                     Err(_) => Either::Right(()),
                 })}
@@ -70,4 +72,20 @@ fn Dashboard() -> impl IntoView {
             <TokenInspector token=Signal::derive(move || auth.token()) />
         </section>
     }
+}
+
+/// A nudge towards a recoverable account: without a verified address a forgotten password
+/// cannot be reset. Nothing for an account that has one (a pending change included).
+fn recovery_reminder(account: &AccountDetails) -> Option<impl IntoView> {
+    let text = match (&account.email, account.email_verified) {
+        (Some(_), true) => return None,
+        (Some(_), false) => "Verify your e-mail address so you can recover your account.",
+        (None, _) => "Add an e-mail address so you can recover your account.",
+    };
+    Some(view! {
+        <aside class="notice reminder" data-testid="email-reminder">
+            <p>{text}</p>
+            <a href="/account">"Go to your account"</a>
+        </aside>
+    })
 }
