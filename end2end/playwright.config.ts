@@ -1,3 +1,4 @@
+import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 
 // The server under test: started here with a fresh database, or an already running one when
@@ -14,6 +15,12 @@ const shortPort = Number(process.env.TOKENGATE_E2E_SHORT_PORT ?? 3101);
 const externalShortBaseURL = process.env.TOKENGATE_E2E_SHORT_BASE_URL;
 const shortBaseURL = externalShortBaseURL ?? `http://127.0.0.1:${shortPort}`;
 process.env.TOKENGATE_E2E_SHORT_BASE_URL = shortBaseURL;
+
+// The first server's data directory (relative to end2end/, where it runs). Without an SMTP URL it
+// writes every mail as an .eml file under <data dir>/outbox/: tests/mail.ts reads them from
+// TOKENGATE_E2E_OUTBOX_DIR, set here for the test workers (or by whoever runs an external server).
+const mainDataDir = ".data";
+process.env.TOKENGATE_E2E_OUTBOX_DIR ??= path.join(__dirname, mainDataDir, "outbox");
 
 /** The environment both servers share. */
 function serverEnv(addressPort: number, dataDir: string): Record<string, string> {
@@ -72,12 +79,12 @@ export default defineConfig({
       : [
           {
             // Runs in this directory (end2end/): a fresh SQLite database and signing key every run.
-            command: "sh -c 'rm -rf .data && exec ../target/debug/tokengate'",
+            command: `sh -c 'rm -rf ${mainDataDir} && exec ../target/debug/tokengate'`,
             url: `${baseURL}/healthz`,
             reuseExistingServer: false,
             timeout: 120_000,
             gracefulShutdown: { signal: "SIGTERM" as const, timeout: 5_000 },
-            env: serverEnv(port, ".data"),
+            env: serverEnv(port, mainDataDir),
           },
         ]),
     ...(externalShortBaseURL
