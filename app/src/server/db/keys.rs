@@ -5,12 +5,10 @@
 //! this module seals on the way in and opens on the way out, so callers only see plaintext, and
 //! a copy of the database without the KEK yields no signing key.
 
-use sqlx::Row;
-
 use super::sealing::{is_sealed, SealError, SEALED_PREFIX};
 use super::Db;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredKey {
     pub kid: String,
     /// `EdDSA`, `ES256`, `RS256` or `HS256`.
@@ -41,8 +39,8 @@ pub enum StoredKeyError {
 
 /// Keys of `algorithm` that may still verify tokens at `now`, newest generation first.
 pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>, StoredKeyError> {
-    let rows = sqlx::query(
-        "SELECT kid, algorithm, private_pem, created_at, retired_at FROM signing_keys
+    let rows: Vec<StoredKey> = sqlx::query_as(
+        "SELECT kid, algorithm, private_pem, created_at AS signs_from, retired_at FROM signing_keys
          WHERE (retired_at IS NULL OR retired_at > $1) AND algorithm = $2
          ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, generation DESC, created_at DESC, kid DESC",
     )
@@ -50,16 +48,11 @@ pub async fn active(db: &Db, algorithm: &str, now: i64) -> Result<Vec<StoredKey>
     .bind(algorithm)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
-            let kid: String = row.try_get("kid")?;
-            let stored: String = row.try_get("private_pem")?;
             Ok(StoredKey {
-                private_pem: open(db, &kid, &stored)?,
-                kid,
-                algorithm: row.try_get("algorithm")?,
-                signs_from: row.try_get("created_at")?,
-                retired_at: row.try_get("retired_at")?,
+                private_pem: open(db, &row.kid, &row.private_pem)?,
+                ..row
             })
         })
         .collect()
@@ -73,13 +66,12 @@ pub async fn insert(db: &Db, key: &StoredKey, only_if_first: bool) -> Result<(),
     let generation: i64 = if only_if_first {
         1
     } else {
-        sqlx::query(
+        sqlx::query_scalar(
             "SELECT COALESCE(MAX(generation), 0) + 1 AS next FROM signing_keys WHERE algorithm = $1",
         )
         .bind(&key.algorithm)
         .fetch_one(&db.pool)
         .await?
-        .try_get("next")?
     };
     sqlx::query(
         "INSERT INTO signing_keys (kid, algorithm, private_pem, created_at, generation)
@@ -118,13 +110,11 @@ pub async fn seal_plaintext(db: &Db) -> Result<u64, StoredKeyError> {
     let Some(kek) = db.kek.as_deref() else {
         return Ok(0);
     };
-    let rows = sqlx::query("SELECT kid, private_pem FROM signing_keys")
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT kid, private_pem FROM signing_keys")
         .fetch_all(&db.pool)
         .await?;
     let mut plaintext = Vec::new();
-    for row in &rows {
-        let kid: String = row.try_get("kid")?;
-        let stored: String = row.try_get("private_pem")?;
+    for (kid, stored) in rows {
         if is_sealed(&stored) {
             open(db, &kid, &stored)?;
         } else {

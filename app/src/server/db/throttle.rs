@@ -1,20 +1,16 @@
 //! The `login_throttle` table. Each update is one atomic statement (an upsert with `RETURNING`),
 //! so concurrent failures on several instances are all counted.
 
-use sqlx::Row;
-
 use super::Db;
 
 /// Seconds a bucket stays locked, or `None`.
 pub async fn locked_for(db: &Db, bucket: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT locked_until FROM login_throttle WHERE bucket = $1")
-        .bind(bucket)
-        .fetch_optional(&db.pool)
-        .await?;
-    let locked_until: i64 = match row {
-        Some(row) => row.try_get("locked_until")?,
-        None => 0,
-    };
+    let locked_until: i64 =
+        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE bucket = $1")
+            .bind(bucket)
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or(0);
     Ok((locked_until > now).then_some(locked_until - now))
 }
 
@@ -26,7 +22,7 @@ pub async fn count_event(
     now: i64,
     window_secs: i64,
 ) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO login_throttle (bucket, failures, window_start, locked_until)
          VALUES ($1, 1, $2, 0)
          ON CONFLICT (bucket) DO UPDATE SET
@@ -40,8 +36,7 @@ pub async fn count_event(
     .bind(now)
     .bind(now - window_secs)
     .fetch_one(&db.pool)
-    .await?;
-    row.try_get("failures")
+    .await
 }
 
 /// Locks `bucket` until `until` (never shortening an existing lock).
