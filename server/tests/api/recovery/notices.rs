@@ -85,8 +85,8 @@ on_both_backends!(
 /// Turning the second factor on and off, and logging in with a recovery code, are told to the
 /// verified address.
 async fn second_factor_changes_are_notified(backend: Backend) {
-    use crate::mfa::{mfa_token, set_up, verify, App};
     use crate::helpers::sessions::session_from;
+    use crate::mfa::{mfa_token, set_up, verify, App};
 
     let mail = Mailbox::start(backend).await;
     let session = mail.verified("alice", "alice@example.com").await;
@@ -105,7 +105,11 @@ async fn second_factor_changes_are_notified(backend: Backend) {
     let body = json!({ "mfa_token": token, "recovery_code": codes["recovery_codes"][0] });
     let recovered = session_from(verify(&mail.server, &body).await, 200).await;
     let notice = mail.mail_to("alice@example.com", "recovery code", 1).await;
-    assert!(notice.text.contains("9 recovery codes left"), "{}", notice.text);
+    assert!(
+        notice.text.contains("9 recovery codes left"),
+        "{}",
+        notice.text
+    );
 
     let off = json!({ "password": PASSWORD, "code": app.code() });
     let response = mail
