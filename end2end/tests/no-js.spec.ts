@@ -36,3 +36,33 @@ for (const [path, button] of [
     }
   });
 }
+
+// The pages reached from mail links post their forms too; the token (well formed) survives the
+// redirect so the page still works once JavaScript is on, and nothing is consumed.
+const TOKEN = "A".repeat(43);
+for (const [path, fill, button] of [
+  ["/forgot-password", [["E-mail address", "nojs@example.com"]], "Send reset link"],
+  [
+    `/reset-password?token=${TOKEN}`,
+    [
+      ["New password", "a new passphrase"],
+      ["Repeat the new password", "a new passphrase"],
+    ],
+    "Set new password",
+  ],
+  [`/verify-email?token=${TOKEN}`, [], "Confirm"],
+] as const) {
+  test(`without JavaScript ${path.split("?")[0]} posts, keeps the link's token and asks for JavaScript`, async ({
+    page,
+  }) => {
+    await page.goto(path);
+    for (const [label, value] of fill) {
+      await page.getByLabel(label, { exact: true }).fill(value);
+    }
+    await page.getByRole("button", { name: button, exact: true }).click();
+
+    const expected = path.includes("?") ? `${path}&js=required` : `${path}?js=required`;
+    await expect(page).toHaveURL(expected);
+    await expect(page.getByRole("status")).toHaveText(NOTICE);
+  });
+}

@@ -49,6 +49,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/login", post(|| async { Redirect::to("/login?js=required") }))
         .route("/signup", post(|| async { Redirect::to("/signup?js=required") }))
         .route("/account", post(|| async { Redirect::to("/login?js=required") }))
+        .route(
+            "/forgot-password",
+            post(|| async { Redirect::to("/forgot-password?js=required") }),
+        )
+        .route("/reset-password", post(link_page_without_js))
+        .route("/verify-email", post(link_page_without_js))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -178,6 +184,22 @@ async fn public_file_or_not_found(
         return file;
     }
     leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await
+}
+
+/// A mail link's page posted without JavaScript: back to the same page, with its token when it is
+/// well formed (nothing else from the request is echoed into the `Location`), asking for
+/// JavaScript.
+async fn link_page_without_js(uri: axum::http::Uri) -> Redirect {
+    let token = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|token| app::server::secret_token::is_well_formed(token));
+    match token {
+        Some(token) => Redirect::to(&format!("{}?token={token}&js=required", uri.path())),
+        None => Redirect::to(&format!("{}?js=required", uri.path())),
+    }
 }
 
 async fn api_not_found() -> ApiError {

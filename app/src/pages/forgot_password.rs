@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::password_reset::request_password_reset;
+use crate::components::needs_js::NeedsJsNotice;
 use crate::policy::EMAIL_MAX_CHARS;
 use crate::workarounds::{show_when, SyncHydrate};
 
@@ -38,6 +39,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <Title text="Forgot password · Tokengate" />
         <section class="narrow">
             <h1>"Forgot your password?"</h1>
+            <NeedsJsNotice />
             {show_when(
                 move || sent.get(),
                 || view! {

@@ -14,6 +14,7 @@ use leptos_router::NavigateOptions;
 use crate::api::password_reset::confirm_password_reset;
 use crate::auth_context::use_auth;
 use crate::components::credentials_form::PASSWORD_HINT;
+use crate::components::needs_js::NeedsJsNotice;
 use crate::error::{ApiError, ErrorCode};
 use crate::next_path::DEFAULT_AFTER_LOGIN;
 use crate::policy::PASSWORD_MAX_CHARS;
@@ -66,11 +67,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <Title text="Choose a new password · Tokengate" />
         <section class="narrow">
             <h1>"Choose a new password"</h1>
+            <NeedsJsNotice />
             {show_when(
                 has_token,
                 move || view! {
                     <p class="muted">"Setting a new password signs out every session of your account and logs you in here."</p>
-                    <form class="card form" method="post" action="/reset-password" on:submit=submit novalidate>
+                    <form class="card form" method="post" on:submit=submit novalidate>
                         <div class="field">
                             <label for="new-password">"New password"</label>
                             <input id="new-password" type="password" autocomplete="new-password" required

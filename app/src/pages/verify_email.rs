@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::email::verify_email;
 use crate::auth_context::use_auth;
+use crate::components::needs_js::NeedsJsNotice;
 use crate::error::{ApiError, ErrorCode};
 use crate::workarounds::{show_when, SyncHydrate};
 
@@ -28,7 +29,8 @@ pub fn VerifyEmailPage() -> impl IntoView {
         None => {}
     });
 
-    let confirm = move |_| {
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
@@ -58,6 +60,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 },
                 move || view! {
                     <h1>"Confirm your e-mail address"</h1>
+                    <NeedsJsNotice />
                     <div class="card verify-card">
                         <p>"Confirm that this address belongs to your Tokengate account. Nothing changes until you do."</p>
                         <p class="form-error" role="alert">
@@ -68,10 +71,14 @@ pub fn VerifyEmailPage() -> impl IntoView {
                                 _ => Either::Right(err.message),
                             })}
                         </p>
-                        <button type="button" class="button button-primary button-block" on:click=confirm
-                            disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                            {move || if pending.get() { "Sending…" } else { "Confirm" }}
-                        </button>
+                        // A form, so that without JavaScript the click still reaches the server
+                        // (which asks for JavaScript); scanners only ever GET.
+                        <form method="post" on:submit=confirm>
+                            <button type="submit" class="button button-primary button-block"
+                                disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                                {move || if pending.get() { "Sending…" } else { "Confirm" }}
+                            </button>
+                        </form>
                     </div>
                 },
             )}
