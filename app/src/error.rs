@@ -28,6 +28,10 @@ pub enum ErrorCode {
     MfaAlreadyEnabled,
     /// There is no factor to confirm or turn off.
     MfaNotEnabled,
+    /// The caller may not do this (admin calls without the admin role).
+    Forbidden,
+    /// An administrator has disabled this account (only said after a correct password).
+    AccountDisabled,
     /// Another account verified this e-mail address first (only the link's holder sees this).
     EmailTaken,
     /// An e-mail verification link that is unknown, used, superseded or expired.
@@ -78,7 +82,10 @@ impl ErrorCode {
             | Self::RefreshTokenReused
             | Self::InvalidMfaCode
             | Self::InvalidMfaToken => StatusCode::UNAUTHORIZED,
-            Self::CrossOriginRequest | Self::MfaRequired => StatusCode::FORBIDDEN,
+            Self::CrossOriginRequest
+            | Self::MfaRequired
+            | Self::Forbidden
+            | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

@@ -1,8 +1,10 @@
-//! `tokengate`: serves the app (default), applies migrations, or manages signing keys.
+//! `tokengate`: serves the app (default), applies migrations, manages signing keys and accounts.
 
 mod api_boundary;
 mod assets;
+mod cli;
 mod listener;
+mod metrics;
 mod request_target;
 mod routes;
 mod telemetry;
@@ -44,6 +46,14 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Manage accounts: list, show, create, disable, reset a second factor or a password, ...
+    Users {
+        #[command(subcommand)]
+        action: cli::users::UsersAction,
+        /// Print one JSON document instead of lines for people.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Benchmark tools (bench/run.py): seed users, mint tokens, time hashing and verification.
     #[cfg(feature = "bench")]
     Bench {
@@ -74,6 +84,7 @@ async fn main() -> ExitCode {
         Command::Keys {
             action: KeysAction::Rotate,
         } => rotate_key(&cli.config).await,
+        Command::Users { action, json } => cli::users::run(&cli.config, action, json).await,
         #[cfg(feature = "bench")]
         Command::Bench { command } => tokengate_bench::run(&cli.config, command)
             .await
@@ -109,8 +120,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(%local, "TOKENGATE_PUBLIC_URL is not set: cookies are not Secure and cross-origin checks expect http://{local}");
     }
     let state = AppState::build(&config, leptos_options, public_url).await?;
+    metrics::start(config.metrics_addr, &state).await?;
     spawn_key_reload(&state, &config);
-    prune::spawn(&state, Duration::from_secs(config.prune_interval_secs));
+    let every = Duration::from_secs(config.prune_interval_secs);
+    prune::spawn(&state, every, config.event_retention_days);
     app::server::recovery::spawn_mail_sender(&state);
     let router = routes::router(state, &config);
 

@@ -44,6 +44,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         // `GET /api/me` is the server function; POST answers the same for API clients.
         .merge(app::api::plain_routes::routes())
+        .merge(app::api::admin_routes::routes())
         // Forms posted before the WASM has loaded (or with JavaScript off) land here: the
         // credentials stay in the body and are dropped; the page explains that JS is needed.
         .route("/login", post(|| async { Redirect::to("/login?js=required") }))

@@ -64,6 +64,11 @@ pub async fn delete_account(
 
     let Reauthenticated { state, user, .. } = reauthenticate(password, code).await?;
     users::delete(&state.db, &user.id).await?;
+    let origin = crate::server::audit::Origin::current(&state);
+    let kind = crate::server::audit::EventKind::AccountDeleted;
+    let now = crate::server::now_unix();
+    let event = crate::server::audit::NewEvent::by_user(kind, &user.id, &origin, now);
+    crate::server::audit::record_alone(&state, &event).await?;
     clear_refresh_cookie(&state.refresh_cookie);
     tracing::info!(user_id = %user.id, "account deleted");
     Ok(super::LoggedOut { logged_out: true })

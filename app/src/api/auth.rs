@@ -17,13 +17,14 @@ pub async fn signup(
     password: String,
     #[server(default)] email: Option<String>,
 ) -> Result<TokenResponse, ApiError> {
+    use crate::server::audit::{self, EventKind, NewEvent, Origin};
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
     use crate::server::email_address::EmailAddress;
     use crate::server::recovery::links::send_verification;
     use crate::server::request::client_key;
     use crate::server::response::{internal, set_status};
-    use crate::server::session_start::start_session;
+    use crate::server::session_start::{start_session_with, AMR_PASSWORD};
     use crate::server::state::app_state;
     use crate::server::throttle;
 
@@ -61,10 +62,16 @@ pub async fn signup(
     if let Some(address) = &email {
         send_verification(&mut tx, &state, &user, address, now).await?;
     }
+    let origin = Origin::current(&state);
+    audit::record(
+        &mut tx,
+        &NewEvent::by_user(EventKind::Signup, &user.id, &origin, now),
+    )
+    .await?;
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created");
-    match start_session(&state, &user).await {
+    match start_session_with(&state, &user, AMR_PASSWORD, None).await {
         Ok(response) => {
             set_status(axum::http::StatusCode::CREATED);
             Ok(response)
@@ -87,6 +94,7 @@ pub async fn signup(
 /// `mfa_token` for `POST /api/auth/mfa/verify`, and no token or cookie.
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
+    use crate::server::audit::{self, EventKind, NewEvent, Origin};
     use crate::server::login::{check_password, LoginAttempt, LoginName};
     use crate::server::recovery::notices;
     use crate::server::request::client_key;
@@ -97,10 +105,37 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let now = crate::server::now_unix();
     let client = client_key(&state.trusted_proxies)?;
     let name = LoginName::resolve(&state, &username).await?;
-    let attempt = LoginAttempt::admit(&state, &client, name.account_key.as_deref(), now).await?;
+    let origin = Origin::current(&state);
+    let known = name.account.as_ref().map(|u| u.id.clone());
+    // Failures are recorded for existing accounts only: names nobody has would let anyone grow
+    // the table at the rate of the per-address throttle.
+    let failed = |reason: &'static str| {
+        let (origin, known, state) = (&origin, known.clone(), &state);
+        async move {
+            let Some(user_id) = known.as_deref() else {
+                return Ok(());
+            };
+            let event = NewEvent::by_user(EventKind::LoginFailed, user_id, origin, now)
+                .actor(None)
+                .reason(reason);
+            audit::record_alone(state, &event).await
+        }
+    };
+    let attempt = match LoginAttempt::admit(&state, &client, name.account_key.as_deref(), now).await
+    {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            failed("locked").await?;
+            return Err(refused);
+        }
+    };
     let locked = attempt.locked_account;
     let account = name.account.clone();
     match check_password(&state, name.account, password).await? {
+        Some(user) if user.disabled_at.is_some() => {
+            failed("account_disabled").await?;
+            Err(crate::server::session_start::account_disabled())
+        }
         Some(user) if crate::server::db::mfa::has_confirmed_totp(&state.db, &user.id).await? => {
             attempt.password_passed(&state).await?;
             tracing::info!(user_id = %user.id, "password accepted, second factor required");
@@ -113,7 +148,11 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
         }
         None => {
             tracing::info!("login failed");
+            failed("wrong_password").await?;
             if let (true, Some(user)) = (locked, account) {
+                let event =
+                    NewEvent::by_user(EventKind::AccountLocked, &user.id, &origin, now).actor(None);
+                audit::record_alone(&state, &event).await?;
                 notices::account_locked(&state, &user, now).await?;
             }
             Err(ApiError::invalid_credentials())
@@ -148,7 +187,13 @@ pub async fn logout() -> Result<LoggedOut, ApiError> {
             .map(|c| c.sid);
     }
     if let Some(id) = family_id {
-        store::revoke_family(&state.db, &id, RevokeReason::Logout, now).await?;
+        let reason = RevokeReason::Logout;
+        if store::revoke_family(&state.db, &id, reason, now).await? {
+            if let Some(family) = store::find_family(&state.db, &id).await? {
+                let (user, why) = (&family.user_id, reason.as_str());
+                crate::server::audit::session_ended(&state, user, Some(&id), why, now).await?;
+            }
+        }
     }
     clear_refresh_cookie(&state.refresh_cookie);
     Ok(LoggedOut { logged_out: true })
@@ -167,6 +212,8 @@ pub async fn logout_all() -> Result<SessionsEnded, ApiError> {
     let now = crate::server::now_unix();
     let reason = RevokeReason::LogoutAll;
     let ended = users::change_credentials(&state.db, &claims.sub, None, None, reason, now).await?;
+    let why = reason.as_str();
+    crate::server::audit::session_ended(&state, &claims.sub, None, why, now).await?;
     clear_refresh_cookie(&state.refresh_cookie);
     Ok(SessionsEnded { ended })
 }

@@ -57,6 +57,8 @@ pub async fn change_email(
             notices::queue(&mut tx, &state, purpose, old, rendered, now).await?;
         }
     }
+    let kind = crate::server::audit::EventKind::EmailChangeRequested;
+    crate::server::audit::by_user_in(&mut tx, &state, kind, &user.id, None, now).await?;
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "e-mail change requested");

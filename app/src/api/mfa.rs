@@ -118,6 +118,8 @@ pub async fn totp_confirm(code: String) -> Result<RecoveryCodes, ApiError> {
     let reason = RevokeReason::MfaEnabled;
     let keep = Some(claims.sid.as_str());
     users::change_credentials_in(&mut tx, &user.id, None, keep, reason, now).await?;
+    let kind = crate::server::audit::EventKind::MfaEnabled;
+    crate::server::audit::by_user_in(&mut tx, &state, kind, &user.id, keep, now).await?;
     let purpose = MailPurpose::NoticeMfaEnabled;
     let render = |ctx: &_| templates::mfa_enabled(&user.username, ctx);
     notices::to_verified_address(&mut tx, &state, &user, purpose, render, now).await?;
@@ -176,7 +178,8 @@ pub async fn mfa_verify(
             .ok_or_else(challenge::invalid_mfa_token)?;
     }
     tracing::info!(user_id = %user.id, ?used, "login succeeded with a second factor");
-    start_session_with(&state, &user, AMR_PASSWORD_AND_OTP).await
+    let login = Some(crate::server::audit::EventKind::LoginSucceeded);
+    start_session_with(&state, &user, AMR_PASSWORD_AND_OTP, login).await
 }
 
 /// Turns the factor off: the password and a current code (or a recovery code) are required.
@@ -206,6 +209,8 @@ pub async fn totp_disable(password: String, code: String) -> Result<MfaDisabled,
     let reason = RevokeReason::MfaDisabled;
     let keep = Some(claims.sid.as_str());
     users::change_credentials_in(&mut tx, &user.id, None, keep, reason, now).await?;
+    let kind = crate::server::audit::EventKind::MfaDisabled;
+    crate::server::audit::by_user_in(&mut tx, &state, kind, &user.id, keep, now).await?;
     let purpose = MailPurpose::NoticeMfaDisabled;
     let render = |ctx: &_| templates::mfa_disabled(&user.username, ctx);
     notices::to_verified_address(&mut tx, &state, &user, purpose, render, now).await?;
@@ -246,8 +251,11 @@ pub async fn regenerate_recovery_codes(
         .iter()
         .filter_map(|c| recovery_codes::hash_input(c))
         .collect();
-    let mut conn = state.db.pool.acquire().await?;
-    mfa::replace_recovery_codes(&mut conn, &user.id, &hashes, now).await?;
+    let mut tx = state.db.pool.begin().await?;
+    mfa::replace_recovery_codes(&mut tx, &user.id, &hashes, now).await?;
+    let kind = crate::server::audit::EventKind::RecoveryCodesRegenerated;
+    crate::server::audit::by_user_in(&mut tx, &state, kind, &user.id, None, now).await?;
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, "recovery codes replaced");
     Ok(RecoveryCodes {
         recovery_codes: codes,

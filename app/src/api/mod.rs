@@ -3,6 +3,9 @@
 //! `Authorization: Bearer` header.
 
 pub mod account;
+pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod admin_routes;
 pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;

@@ -44,6 +44,9 @@ pub async fn change_password(
     )
     .await?;
     crate::server::recovery::notices::password_changed(&mut tx, &state, &user, now).await?;
+    let kind = crate::server::audit::EventKind::PasswordChanged;
+    let sid = Some(claims.sid.as_str());
+    crate::server::audit::by_user_in(&mut tx, &state, kind, &user.id, sid, now).await?;
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, ended, "password changed");

@@ -33,7 +33,9 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
     let Some(presented) = presented_refresh_token(&state.refresh_cookie)? else {
         return Err(invalid());
     };
-    let outcome = refresh_rotation::refresh(&state.db, &state.sessions, &presented, now).await;
+    let origin = crate::server::audit::Origin::current(&state);
+    let outcome =
+        refresh_rotation::refresh(&state.db, &state.sessions, &presented, now, &origin).await;
     let (family, token) = match outcome {
         Ok(ok) => ok,
         Err(RefreshError::Db(e)) => return Err(e.into()),

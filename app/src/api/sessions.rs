@@ -27,7 +27,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
             id: f.id,
             created_at: f.created_at,
             last_used_at: f.last_used_at,
-            user_agent: f.user_agent,
+            user_agent: crate::server::audit::user_agent::describe(&f.user_agent),
         })
         .collect())
 }
@@ -52,6 +52,10 @@ pub async fn end_other_sessions() -> Result<SessionsEnded, ApiError> {
     let keep = Some(claims.sid.as_str());
     let reason = RevokeReason::EndedByUser;
     let ended = revoke_user_families(&state.db, &claims.sub, keep, reason, now).await?;
+    if ended > 0 {
+        let why = "ended_others";
+        crate::server::audit::session_ended(&state, &claims.sub, None, why, now).await?;
+    }
     Ok(SessionsEnded { ended })
 }
 
@@ -69,7 +73,13 @@ pub async fn end_session_of(
         .is_some_and(|f| f.user_id == user_id);
     let ended = if owned {
         let now = crate::server::now_unix();
-        store::revoke_family(&state.db, id, RevokeReason::EndedByUser, now).await?
+        let reason = RevokeReason::EndedByUser;
+        let ended = store::revoke_family(&state.db, id, reason, now).await?;
+        if ended {
+            let why = reason.as_str();
+            crate::server::audit::session_ended(state, user_id, Some(id), why, now).await?;
+        }
+        ended
     } else {
         false
     };

@@ -275,6 +275,20 @@ pub struct Config {
         default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub prune_interval_secs: u64,
 
+    /// Days the security audit trail keeps an event (1 to 3650).
+    #[arg(long, env = "TOKENGATE_EVENT_RETENTION_DAYS", value_name = "TOKENGATE_EVENT_RETENTION_DAYS",
+        default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub event_retention_days: u64,
+
+    /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. `127.0.0.1:9100`), a
+    /// listener of its own, never the public port (default: off).
+    #[arg(
+        long,
+        env = "TOKENGATE_METRICS_ADDR",
+        value_name = "TOKENGATE_METRICS_ADDR"
+    )]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
     /// E-mail addresses, verification and password reset.
     #[command(flatten)]
     pub recovery: super::recovery::RecoveryConfig,

@@ -1,6 +1,8 @@
 //! Everything that only exists on the server: configuration, state, the database, tokens,
 //! passwords and the request guard. Compiled only with the `ssr` feature.
 
+pub mod admin;
+pub mod audit;
 pub mod config;
 pub mod cookies;
 pub mod credentials;
@@ -10,6 +12,7 @@ pub mod email_address;
 pub mod guard;
 pub mod login;
 pub mod mail;
+pub mod metrics_names;
 pub mod mfa;
 pub mod passwords;
 pub mod prune;

@@ -10,6 +10,7 @@
 //! - Mail links (verification, reset) once expired or used for the same retention, and sent or
 //!   failed mails once `mail_sent_retention_secs` have passed.
 //! - Second-step login challenges once expired (they live minutes).
+//! - Audit events older than `TOKENGATE_EVENT_RETENTION_DAYS`.
 
 use std::time::Duration;
 
@@ -26,15 +27,18 @@ pub struct Pruned {
     pub email_links: u64,
     pub mails: u64,
     pub mfa_challenges: u64,
+    pub events: u64,
 }
 
 /// One pass at `now`.
+#[allow(clippy::too_many_arguments)]
 pub async fn prune(
     db: &Db,
     retention_secs: i64,
     idle_secs: i64,
     throttle_window_secs: i64,
     mail_retention_secs: i64,
+    event_retention_secs: i64,
     now: i64,
 ) -> Result<Pruned, sqlx::Error> {
     let cutoff = now - retention_secs;
@@ -77,6 +81,7 @@ pub async fn prune(
     let email_links = super::db::email_tokens::prune(db, cutoff).await?;
     let mails = super::mail::queue::prune(db, now - mail_retention_secs).await?;
     let mfa_challenges = super::db::mfa::prune_challenges(db, now).await?;
+    let events = super::audit::prune(db, now - event_retention_secs).await?;
 
     Ok(Pruned {
         retired_tokens,
@@ -85,12 +90,14 @@ pub async fn prune(
         email_links,
         mails,
         mfa_challenges,
+        events,
     })
 }
 
 /// Prunes every `every`, forever; a failed pass is logged and retried at the next tick.
-pub fn spawn(state: &AppState, every: Duration) {
+pub fn spawn(state: &AppState, every: Duration, event_retention_days: u64) {
     let state = state.clone();
+    let event_retention_secs = i64::try_from(event_retention_days * 86_400).unwrap_or(i64::MAX);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         loop {
@@ -102,6 +109,7 @@ pub fn spawn(state: &AppState, every: Duration) {
                 sessions.idle_secs,
                 state.throttle.window_secs,
                 state.mailer.sent_retention_secs(),
+                event_retention_secs,
                 now_unix(),
             )
             .await;

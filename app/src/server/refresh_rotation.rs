@@ -17,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::Sha256;
 
+use super::audit::{self, EventKind, NewEvent, Origin};
 use super::config::Config;
 use super::db::refresh_families::{self as store, Family, RevokeReason, StartError};
 use super::db::users::UserRecord;
@@ -118,11 +119,13 @@ pub fn is_live(family: &Family, policy: &SessionPolicy, now: i64) -> bool {
 }
 
 /// Exchanges a presented refresh token; returns the family and the token to hold from now on.
+/// Grace-window answers and reuse detections are recorded in the audit trail with `origin`.
 pub async fn refresh(
     db: &Db,
     policy: &SessionPolicy,
     presented: &str,
     now: i64,
+    origin: &Origin,
 ) -> Result<(Family, String), RefreshError> {
     if presented.is_empty() || presented.len() > 128 {
         return Err(RefreshError::Unknown);
@@ -171,6 +174,9 @@ pub async fn refresh(
                     break;
                 }
                 tracing::info!(family_id = %family.id, replays, "retired refresh token answered inside the grace window");
+                let event = NewEvent::by_user(EventKind::GraceReplay, &family.user_id, origin, now)
+                    .session(&family.id);
+                audit::record(&mut *db.pool.acquire().await?, &event).await?;
                 current = successor(&family.chain_secret, &current);
                 row = match store::find_token(db, &hash_token(&current)).await? {
                     Some(next) => next,
@@ -185,6 +191,10 @@ pub async fn refresh(
     }
     store::revoke_family(db, &family.id, RevokeReason::RefreshTokenReused, now).await?;
     tracing::warn!(family_id = %family.id, "retired refresh token presented again: session revoked");
+    let event = NewEvent::by_user(EventKind::RefreshTokenReused, &family.user_id, origin, now)
+        .session(&family.id)
+        .actor(None);
+    audit::record(&mut *db.pool.acquire().await?, &event).await?;
     Err(RefreshError::Reused)
 }
 
@@ -223,11 +233,19 @@ mod tests {
     #[tokio::test]
     async fn a_retired_token_gets_the_current_one_up_to_the_end_of_the_grace_window() {
         let (db, policy, _, first) = started().await;
-        let (_, second) = refresh(&db, &policy, &first, 50).await.unwrap();
-
-        let (_, again) = refresh(&db, &policy, &first, 50 + policy.reuse_grace_secs)
+        let (_, second) = refresh(&db, &policy, &first, 50, &Origin::default())
             .await
             .unwrap();
+
+        let (_, again) = refresh(
+            &db,
+            &policy,
+            &first,
+            50 + policy.reuse_grace_secs,
+            &Origin::default(),
+        )
+        .await
+        .unwrap();
 
         assert_eq!(again, second);
     }
@@ -235,25 +253,31 @@ mod tests {
     #[tokio::test]
     async fn a_retired_token_one_second_after_the_grace_window_revokes_the_session() {
         let (db, policy, _, first) = started().await;
-        let (_, second) = refresh(&db, &policy, &first, 50).await.unwrap();
+        let (_, second) = refresh(&db, &policy, &first, 50, &Origin::default())
+            .await
+            .unwrap();
         let late = 50 + policy.reuse_grace_secs + 1;
 
-        let reused = refresh(&db, &policy, &first, late).await;
+        let reused = refresh(&db, &policy, &first, late, &Origin::default()).await;
 
         assert!(matches!(reused, Err(RefreshError::Reused)), "{reused:?}");
-        let current = refresh(&db, &policy, &second, late).await;
+        let current = refresh(&db, &policy, &second, late, &Origin::default()).await;
         assert!(matches!(current, Err(RefreshError::Ended)), "{current:?}");
     }
 
     #[tokio::test]
     async fn grace_window_answers_are_capped_per_retired_token() {
         let (db, policy, _, first) = started().await;
-        refresh(&db, &policy, &first, 50).await.unwrap();
+        refresh(&db, &policy, &first, 50, &Origin::default())
+            .await
+            .unwrap();
         for _ in 0..policy.max_grace_replays {
-            refresh(&db, &policy, &first, 51).await.unwrap();
+            refresh(&db, &policy, &first, 51, &Origin::default())
+                .await
+                .unwrap();
         }
 
-        let one_more = refresh(&db, &policy, &first, 51).await;
+        let one_more = refresh(&db, &policy, &first, 51, &Origin::default()).await;
 
         assert!(
             matches!(one_more, Err(RefreshError::Reused)),
@@ -264,15 +288,30 @@ mod tests {
     #[tokio::test]
     async fn a_session_idle_for_the_idle_timeout_has_ended() {
         let (db, policy, _, first) = started().await;
-        let (_, second) = refresh(&db, &policy, &first, policy.idle_secs - 1)
-            .await
-            .unwrap();
+        let (_, second) = refresh(
+            &db,
+            &policy,
+            &first,
+            policy.idle_secs - 1,
+            &Origin::default(),
+        )
+        .await
+        .unwrap();
 
         // Idle counts from the last use: one second short of it still refreshes...
         let at = policy.idle_secs - 1 + policy.idle_secs - 1;
-        let (_, third) = refresh(&db, &policy, &second, at).await.unwrap();
+        let (_, third) = refresh(&db, &policy, &second, at, &Origin::default())
+            .await
+            .unwrap();
         // ...the full idle time does not.
-        let idle = refresh(&db, &policy, &third, at + policy.idle_secs).await;
+        let idle = refresh(
+            &db,
+            &policy,
+            &third,
+            at + policy.idle_secs,
+            &Origin::default(),
+        )
+        .await;
 
         assert!(matches!(idle, Err(RefreshError::Ended)), "{idle:?}");
     }
@@ -283,10 +322,13 @@ mod tests {
         let mut now = 0;
         while now + 90 < family.expires_at {
             now += 90;
-            token = refresh(&db, &policy, &token, now).await.unwrap().1;
+            token = refresh(&db, &policy, &token, now, &Origin::default())
+                .await
+                .unwrap()
+                .1;
         }
 
-        let ended = refresh(&db, &policy, &token, family.expires_at).await;
+        let ended = refresh(&db, &policy, &token, family.expires_at, &Origin::default()).await;
 
         assert!(matches!(ended, Err(RefreshError::Ended)), "{ended:?}");
     }

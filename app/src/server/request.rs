@@ -22,13 +22,16 @@ pub fn with_parts<T>(f: impl FnOnce(&Parts) -> T) -> Result<T, ApiError> {
 
 /// The current request's client address (see `client_address`).
 pub fn client_ip(trusted: &TrustedProxies) -> Result<IpAddr, ApiError> {
-    with_parts(|parts| {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(a)| a.ip());
-        client_address(peer, &parts.headers, trusted)
-    })
+    with_parts(|parts| client_ip_of(parts, trusted))
+}
+
+/// The client address of the request `parts` belong to (for plain axum handlers).
+pub fn client_ip_of(parts: &Parts, trusted: &TrustedProxies) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(a)| a.ip());
+    client_address(peer, &parts.headers, trusted)
 }
 
 /// The throttle key of the current request's client (see `client_address`, `address_key`).

@@ -1,6 +1,7 @@
 //! The answer of sign-up, login (and, later, every other way in): a new session (refresh
 //! family) with its cookie, and the first access token.
 
+use super::audit::{self, EventKind, NewEvent, Origin};
 use super::cookies::set_refresh_cookie;
 use super::db::refresh_families::StartError;
 use super::db::users::UserRecord;
@@ -21,16 +22,27 @@ pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
 /// set, access token returned. If the credentials changed since (a password change or deletion
 /// racing this login), no session starts and the answer is 401 `invalid_credentials`.
 pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
-    start_session_with(state, user, AMR_PASSWORD).await
+    let login = Some(EventKind::LoginSucceeded);
+    start_session_with(state, user, AMR_PASSWORD, login).await
 }
 
-/// `start_session` for a login that proved `amr` (space-separated RFC 8176 values).
+/// `start_session` for a login that proved `amr` (space-separated RFC 8176 values), recording
+/// `event` (with the new session) and the login time when given. A disabled account gets no
+/// session: 403 `account_disabled` (only ever said after its credentials were checked).
 pub async fn start_session_with(
     state: &AppState,
     user: &UserRecord,
     amr: &str,
+    event: Option<EventKind>,
 ) -> Result<TokenResponse, ApiError> {
     let now = now_unix();
+    let origin = Origin::current(state);
+    if user.disabled_at.is_some() {
+        let refused = NewEvent::by_user(EventKind::LoginFailed, &user.id, &origin, now)
+            .reason("account_disabled");
+        audit::record_alone(state, &refused).await?;
+        return Err(account_disabled());
+    }
     let agent = with_parts(|parts| user_agent(&parts.headers))?;
     let started =
         super::refresh_rotation::start(&state.db, &state.sessions, user, &agent, amr, now).await;
@@ -43,7 +55,19 @@ pub async fn start_session_with(
         Err(StartError::Db(e)) => return Err(e.into()),
     };
     set_refresh_cookie(&state.refresh_cookie, &refresh, family.expires_at - now);
+    if let Some(kind) = event {
+        let event = NewEvent::by_user(kind, &user.id, &origin, now).session(&family.id);
+        audit::record_alone(state, &event).await?;
+        super::db::users::touch_last_login(&state.db, &user.id, now).await?;
+    }
     token_response(state, user, &family.id, &family.amr)
+}
+
+pub fn account_disabled() -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::AccountDisabled,
+        "This account has been disabled by an administrator",
+    )
 }
 
 /// Signs an access token for `user` in session `session_id` and builds the response body.

@@ -7,6 +7,8 @@ use crate::server::email_address::EmailAddress;
 
 /// The role every new account gets.
 pub const DEFAULT_ROLE: &str = "user";
+/// The role of administrators (see `server::admin`).
+pub const ADMIN_ROLE: &str = "admin";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
@@ -21,6 +23,9 @@ pub struct UserRecord {
     /// The account's address (see `email_address`), verified or not.
     pub email: Option<String>,
     pub email_verified_at: Option<i64>,
+    /// Set while an administrator has disabled the account.
+    pub disabled_at: Option<i64>,
+    pub last_login_at: Option<i64>,
 }
 
 impl UserRecord {
@@ -31,8 +36,8 @@ impl UserRecord {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, role, password_hash, created_at, credentials_version, email, email_verified_at";
+const USER_COLUMNS: &str = "id, username, role, password_hash, created_at, credentials_version, \
+     email, email_verified_at, disabled_at, last_login_at";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -81,6 +86,8 @@ where
             credentials_version: 0,
             email: email.map(|e| e.as_str().to_owned()),
             email_verified_at: None,
+            disabled_at: None,
+            last_login_at: None,
         }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(CreateUserError::UsernameTaken)
@@ -240,4 +247,79 @@ pub async fn set_verified_email(
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(SetEmailError::Taken),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Records a successful login.
+pub async fn touch_last_login(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Disables (`Some(now)`) or enables (`None`) an account; true when it changed.
+pub async fn set_disabled(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    disabled_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE users SET disabled_at = $2
+          WHERE id = $1 AND ((disabled_at IS NULL) <> ($2 IS NULL))",
+    )
+    .bind(id)
+    .bind(disabled_at)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Sets the role; true when it changed.
+pub async fn set_role(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    role: &str,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query("UPDATE users SET role = $2 WHERE id = $1 AND role <> $2")
+        .bind(id)
+        .bind(role)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(changed == 1)
+}
+
+/// One page of accounts whose username or address contains `query` (case-insensitive), by
+/// username, and how many match in all.
+pub async fn search(
+    db: &Db,
+    query: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let filter = "username_key LIKE $1 ESCAPE '\\' OR COALESCE(email_key, '') LIKE $1 ESCAPE '\\'";
+    let users = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY username_key LIMIT $2 OFFSET $3"
+    ))
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?;
+    let total = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((users, total))
 }

@@ -3,6 +3,7 @@
 use super::step_up::{check_and_use, invalid_mfa_code, Proof, Used};
 use super::{CHALLENGE_TTL_SECS, MAX_CODE_FAILURES};
 use crate::error::{ApiError, ErrorCode, MfaChallenge};
+use crate::server::audit::{self, EventKind, NewEvent, Origin};
 use crate::server::db::mfa;
 use crate::server::db::users::{self, UserRecord};
 use crate::server::secret_token;
@@ -56,11 +57,23 @@ pub async fn finish(
     let Some(used) = check_and_use(&mut tx, state, &user, proof, now).await? else {
         drop(tx);
         mfa::fail_challenge(&state.db, &hash).await?;
+        let origin = Origin::current(state);
+        let event = NewEvent::by_user(EventKind::MfaFailed, &user.id, &origin, now)
+            .actor(None)
+            .reason("wrong_code");
+        audit::record_alone(state, &event).await?;
         return Err(invalid_mfa_code());
     };
     if !mfa::consume_challenge(&mut tx, &hash, MAX_CODE_FAILURES, now).await? {
         return Err(invalid_mfa_token());
     }
+    let reason = match used {
+        Used::Totp => "totp",
+        Used::RecoveryCode => "recovery_code",
+    };
+    let origin = Origin::current(state);
+    let event = NewEvent::by_user(EventKind::MfaPassed, &user.id, &origin, now).reason(reason);
+    audit::record(&mut tx, &event).await?;
     tx.commit().await?;
     throttle::clear(&state.db, &bucket).await?;
     Ok((user, used))

@@ -83,6 +83,8 @@ pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<Verified
         }
         Err(SetEmailError::Db(e)) => return Err(e.into()),
     }
+    let kind = super::super::audit::EventKind::EmailVerified;
+    super::super::audit::by_user_in(&mut tx, state, kind, &link.user_id, None, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = %link.user_id, "e-mail address verified");
     Ok(Verified { email: link.email })

@@ -157,12 +157,14 @@ pub async fn confirm(
         return Err(invalid_reset_token());
     };
     let user = users::find_by_id(&state.db, &link.user_id).await?;
-    // Bound to the address it was sent to: a link sent before the address changed is dead.
+    // Bound to the address it was sent to: a link sent before the address changed is dead. A
+    // link an operator handed over (`tokengate users reset-password`) is bound to no address.
     let user = user
         .filter(|u| {
-            u.verified_email()
-                .and_then(|e| EmailAddress::parse(e).ok())
-                .is_some_and(|e| e.key() == link.email_key)
+            link.email_key.is_empty()
+                || u.verified_email()
+                    .and_then(|e| EmailAddress::parse(e).ok())
+                    .is_some_and(|e| e.key() == link.email_key)
         })
         .ok_or_else(invalid_reset_token)?;
     let name = Username::parse(&user.username)?;
@@ -181,6 +183,8 @@ pub async fn confirm(
         users::change_credentials_in(&mut tx, &user.id, Some(&password_hash), None, reason, now)
             .await?;
     email_tokens::retire_all(&mut tx, &user.id, now).await?;
+    let kind = super::super::audit::EventKind::PasswordReset;
+    super::super::audit::by_user_in(&mut tx, state, kind, &user.id, None, now).await?;
     if let Some(to) = user.verified_email() {
         let rendered =
             templates::password_reset_done(&user.username, &notices::request_context(state, now)?);
