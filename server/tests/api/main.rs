@@ -26,10 +26,12 @@ macro_rules! on_both_backends {
 }
 
 mod account_deletion;
+mod admin;
 mod algorithms;
 mod assets;
 mod attacks;
 mod bounded;
+mod cli_users;
 mod cookie_endpoints;
 mod edges;
 mod errors;
@@ -38,6 +40,7 @@ mod keys;
 mod login;
 mod mail_sink;
 mod me;
+mod metrics;
 mod mfa;
 mod multi_instance;
 mod ops;

@@ -171,7 +171,9 @@ pub async fn record(
            (id, at, kind, user_id, actor_id, session_id, client_address, user_agent, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    // Version 7: time-ordered (and monotonic within a process), so events of one second list in
+    // the order they happened.
+    .bind(uuid::Uuid::now_v7().to_string())
     .bind(event.at)
     .bind(event.kind.as_str())
     .bind(event.user_id)
