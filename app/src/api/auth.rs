@@ -125,6 +125,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     {
         Ok(attempt) => attempt,
         Err(refused) => {
+            crate::server::metrics_names::login("locked");
             failed("locked").await?;
             return Err(refused);
         }
@@ -133,21 +134,31 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     let account = name.account.clone();
     match check_password(&state, name.account, password).await? {
         Some(user) if user.disabled_at.is_some() => {
+            crate::server::metrics_names::login("disabled");
             failed("account_disabled").await?;
             Err(crate::server::session_start::account_disabled())
         }
         Some(user) if crate::server::db::mfa::has_confirmed_totp(&state.db, &user.id).await? => {
             attempt.password_passed(&state).await?;
             tracing::info!(user_id = %user.id, "password accepted, second factor required");
+            crate::server::metrics_names::login("mfa_required");
             Err(crate::server::mfa::challenge::start(&state, &user, now).await?)
         }
         Some(user) => {
             attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");
-            start_session(&state, &user).await
+            let started = start_session(&state, &user).await;
+            if started.is_ok() {
+                crate::server::metrics_names::login("succeeded");
+            }
+            started
         }
         None => {
             tracing::info!("login failed");
+            crate::server::metrics_names::login("failed");
+            if locked {
+                crate::server::metrics_names::lock();
+            }
             failed("wrong_password").await?;
             if let (true, Some(user)) = (locked, account) {
                 let event =

@@ -36,13 +36,19 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
     let origin = crate::server::audit::Origin::current(&state);
     let outcome =
         refresh_rotation::refresh(&state.db, &state.sessions, &presented, now, &origin).await;
+    use crate::server::metrics_names::refresh as counted;
     let (family, token) = match outcome {
-        Ok(ok) => ok,
+        Ok(ok) => {
+            counted("rotated");
+            ok
+        }
         Err(RefreshError::Db(e)) => return Err(e.into()),
         Err(RefreshError::TooMany) => {
-            return Err(too_many_attempts(refresh_rotation::REFRESH_WINDOW_SECS))
+            counted("too_many");
+            return Err(too_many_attempts(refresh_rotation::REFRESH_WINDOW_SECS));
         }
         Err(RefreshError::Reused) => {
+            counted("reused");
             clear_refresh_cookie(&state.refresh_cookie);
             return Err(ApiError::new(
                 ErrorCode::RefreshTokenReused,
@@ -50,6 +56,7 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
             ));
         }
         Err(RefreshError::Unknown | RefreshError::Ended) => {
+            counted("ended");
             clear_refresh_cookie(&state.refresh_cookie);
             return Err(invalid());
         }

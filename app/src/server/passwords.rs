@@ -88,7 +88,11 @@ impl PasswordHasher {
             .await
             .map_err(|_| PasswordError::Closed)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.hash_blocking(password.expose())).await?
+        let started = std::time::Instant::now();
+        let hashed =
+            tokio::task::spawn_blocking(move || this.hash_blocking(password.expose())).await?;
+        super::metrics_names::password_hash_seconds(started.elapsed().as_secs_f64());
+        hashed
     }
 
     /// Verifies a password against a stored hash, or against the dummy hash when the user is
@@ -104,7 +108,8 @@ impl PasswordHasher {
             .await
             .map_err(|_| PasswordError::Closed)?;
         let this = self.clone();
-        tokio::task::spawn_blocking(move || match stored {
+        let started = std::time::Instant::now();
+        let verified = tokio::task::spawn_blocking(move || match stored {
             Some(phc) => this.verify_blocking(password.expose(), &phc),
             None => {
                 let _ = this.verify_blocking(password.expose(), &this.dummy_hash);
@@ -112,7 +117,9 @@ impl PasswordHasher {
             }
         })
         .await
-        .map_err(PasswordError::from)
+        .map_err(PasswordError::from);
+        super::metrics_names::password_verify_seconds(started.elapsed().as_secs_f64());
+        verified
     }
 }
 

@@ -177,6 +177,7 @@ pub async fn refresh(
                 let event = NewEvent::by_user(EventKind::GraceReplay, &family.user_id, origin, now)
                     .session(&family.id);
                 audit::record(&mut *db.pool.acquire().await?, &event).await?;
+                super::metrics_names::refresh("grace_replay");
                 current = successor(&family.chain_secret, &current);
                 row = match store::find_token(db, &hash_token(&current)).await? {
                     Some(next) => next,

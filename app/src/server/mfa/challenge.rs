@@ -57,6 +57,7 @@ pub async fn finish(
     let Some(used) = check_and_use(&mut tx, state, &user, proof, now).await? else {
         drop(tx);
         mfa::fail_challenge(&state.db, &hash).await?;
+        crate::server::metrics_names::second_factor("failed");
         let origin = Origin::current(state);
         let event = NewEvent::by_user(EventKind::MfaFailed, &user.id, &origin, now)
             .actor(None)
@@ -75,6 +76,7 @@ pub async fn finish(
     let event = NewEvent::by_user(EventKind::MfaPassed, &user.id, &origin, now).reason(reason);
     audit::record(&mut tx, &event).await?;
     tx.commit().await?;
+    crate::server::metrics_names::second_factor("passed");
     throttle::clear(&state.db, &bucket).await?;
     Ok((user, used))
 }

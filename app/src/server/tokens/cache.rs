@@ -59,11 +59,13 @@ impl VerifiedTokenCache {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = entries.get(&digest) {
             if still_valid(&hit, keys, policy, now) {
+                crate::server::metrics_names::token_verification("hit");
                 return Ok(hit.claims.clone());
             }
             // Expired or its key is gone: forget it and let full verification say why.
             entries.remove(&digest);
         }
+        crate::server::metrics_names::token_verification("miss");
         let (claims, kid) = verify_with_kid(keys, policy, token)?;
         entries.insert(
             digest,
