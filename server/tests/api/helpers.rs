@@ -1,6 +1,7 @@
 //! A real `tokengate` process per test, on a random port, with its own storage.
 
 mod asserts;
+pub mod cli;
 pub mod keys;
 pub mod pg_cluster;
 pub mod sessions;
