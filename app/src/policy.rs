@@ -7,3 +7,5 @@ pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 /// RFC 5321's limit on a forward path, which every mail system enforces.
 pub const EMAIL_MAX_CHARS: usize = 254;
+/// Digits of a TOTP code (RFC 6238 as authenticator apps use it: SHA-1, 30-second steps).
+pub const TOTP_CODE_DIGITS: usize = 6;

@@ -1,14 +1,16 @@
 //! The account's e-mail address: what it is and whether it is verified, the address waiting for
-//! confirmation, "Resend link", and changing it (with the current password). A change only takes
-//! effect when the link mailed to the new address is confirmed.
+//! confirmation, "Resend link", and changing it (with the current password, and a current code
+//! when the second factor is on). A change only takes effect when the link mailed to the new
+//! address is confirmed.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use crate::api::account::account;
 use crate::api::email::{change_email, resend_verification};
 use crate::api::AccountDetails;
 use crate::auth_context::use_auth;
+use crate::components::account_details::{mfa_enabled, AccountResource};
+use crate::components::code_fields::{typed_code, StepUpCodeField};
 use crate::policy::{EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS};
 
 /// The address a new link would go to: the pending change, else an unverified address.
@@ -20,9 +22,8 @@ fn awaiting_verification(account: &AccountDetails) -> Option<String> {
 }
 
 #[component]
-pub fn EmailCard() -> impl IntoView {
+pub fn EmailCard(details: AccountResource) -> impl IntoView {
     let auth = use_auth();
-    let details = LocalResource::new(move || auth.with_session(account));
     let message = RwSignal::new(None::<String>);
     let resend_error = RwSignal::new(None::<String>);
     let resend = Action::new_local(move |to: &String| {
@@ -100,6 +101,7 @@ pub fn EmailCard() -> impl IntoView {
             <p class="form-error" role="alert">{move || resend_error.get()}</p>
             <p class="notice-inline" role="status" data-testid="email-message">{move || message.get()}</p>
             <ChangeEmailForm
+                mfa_enabled=mfa_enabled(details)
                 on_requested=Callback::new(move |to: String| {
                     message.set(Some(format!("Check {to} for a confirmation link.")));
                     details.refetch();
@@ -110,16 +112,22 @@ pub fn EmailCard() -> impl IntoView {
     }
 }
 
-/// New address + current password; `on_requested` gets the address once the server took it on.
+/// New address + current password (+ a current code when `mfa_enabled`); `on_requested` gets
+/// the address once the server took it on.
 #[component]
-fn ChangeEmailForm(on_requested: Callback<String>, on_start: Callback<()>) -> impl IntoView {
+fn ChangeEmailForm(
+    mfa_enabled: Signal<bool>,
+    on_requested: Callback<String>,
+    on_start: Callback<()>,
+) -> impl IntoView {
     let auth = use_auth();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let action = Action::new_local(move |(e, p): &(String, String)| {
-        let (e, p) = (e.clone(), p.clone());
+    let code = RwSignal::new(String::new());
+    let action = Action::new_local(move |(e, p, c): &(String, String, Option<String>)| {
+        let (e, p, c) = (e.clone(), p.clone(), c.clone());
         async move {
-            auth.with_session(|| change_email(e.clone(), p.clone(), None))
+            auth.with_session(|| change_email(e.clone(), p.clone(), c.clone()))
                 .await
                 .map(|_| e)
         }
@@ -130,6 +138,7 @@ fn ChangeEmailForm(on_requested: Callback<String>, on_start: Callback<()>) -> im
         Some(Ok(to)) => {
             email.set(String::new());
             password.set(String::new());
+            code.set(String::new());
             on_requested.run(to);
         }
         Some(Err(err)) => error.set(Some(err.message)),
@@ -144,7 +153,8 @@ fn ChangeEmailForm(on_requested: Callback<String>, on_start: Callback<()>) -> im
         error.set(None);
         on_start.run(());
         let to = email.get_untracked().trim().to_owned();
-        action.dispatch_local((to, password.get_untracked()));
+        let code = Some(typed_code(&code.get_untracked())).filter(|_| mfa_enabled.get_untracked());
+        action.dispatch_local((to, password.get_untracked(), code));
     };
 
     view! {
@@ -160,6 +170,7 @@ fn ChangeEmailForm(on_requested: Callback<String>, on_start: Callback<()>) -> im
                 <input id="email-password" type="password" autocomplete="current-password" required
                     maxlength=PASSWORD_MAX_CHARS bind:value=password />
             </div>
+            {move || mfa_enabled.get().then(|| view! { <StepUpCodeField id="email-code" value=code /> })}
             <p class="form-error" role="alert">{move || error.get()}</p>
             <button type="submit" class="button button-primary" disabled=move || pending.get()
                 aria-busy=move || pending.get().to_string()>

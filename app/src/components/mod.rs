@@ -1,3 +1,5 @@
+pub mod account_details;
+pub mod code_fields;
 pub mod credentials_form;
 pub mod email_card;
 pub mod nav;

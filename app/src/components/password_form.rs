@@ -1,20 +1,25 @@
-//! Change the password: needs the current one; ends every other session.
+//! Change the password: needs the current one, and a current code when the second factor is on;
+//! ends every other session.
 
 use leptos::prelude::*;
 
 use crate::api::password::change_password;
 use crate::auth_context::use_auth;
+use crate::components::account_details::{mfa_enabled, AccountResource};
+use crate::components::code_fields::{typed_code, StepUpCodeField};
 use crate::policy::PASSWORD_MAX_CHARS;
 
 #[component]
-pub fn PasswordForm() -> impl IntoView {
+pub fn PasswordForm(details: AccountResource) -> impl IntoView {
     let auth = use_auth();
+    let mfa_enabled = mfa_enabled(details);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let action = Action::new_local(move |(c, n): &(String, String)| {
-        let (c, n) = (c.clone(), n.clone());
+    let code = RwSignal::new(String::new());
+    let action = Action::new_local(move |(c, n, code): &(String, String, Option<String>)| {
+        let (c, n, code) = (c.clone(), n.clone(), code.clone());
         async move {
-            auth.with_session(|| change_password(c.clone(), n.clone(), None))
+            auth.with_session(|| change_password(c.clone(), n.clone(), code.clone()))
                 .await
         }
     });
@@ -26,6 +31,9 @@ pub fn PasswordForm() -> impl IntoView {
         Some(Ok(ended)) => {
             current.set(String::new());
             new.set(String::new());
+            code.set(String::new());
+            // A recovery code given as the code is spent: the two-factor card's count changes.
+            details.refetch();
             done.set(Some(format!(
                 "Password changed. {} other session(s) signed out.",
                 ended.ended
@@ -42,7 +50,8 @@ pub fn PasswordForm() -> impl IntoView {
         }
         error.set(None);
         done.set(None);
-        action.dispatch_local((current.get_untracked(), new.get_untracked()));
+        let code = Some(typed_code(&code.get_untracked())).filter(|_| mfa_enabled.get_untracked());
+        action.dispatch_local((current.get_untracked(), new.get_untracked(), code));
     };
 
     view! {
@@ -58,6 +67,7 @@ pub fn PasswordForm() -> impl IntoView {
                 <input id="new-password" type="password" autocomplete="new-password" required
                     maxlength=PASSWORD_MAX_CHARS bind:value=new />
             </div>
+            {move || mfa_enabled.get().then(|| view! { <StepUpCodeField id="password-code" value=code /> })}
             <p class="form-error" role="alert">{move || error.get()}</p>
             <p class="notice-inline" role="status">{move || done.get()}</p>
             <button type="submit" class="button button-primary" disabled=move || pending.get()
