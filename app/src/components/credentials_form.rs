@@ -35,7 +35,9 @@ pub struct Credentials {
 #[derive(Clone, Copy)]
 pub struct CredentialsSubmit {
     pub pending: Signal<bool>,
-    pub error: Signal<Option<String>>,
+    /// The message shown in the form; the page may set one too (login, back from an expired
+    /// second step).
+    pub error: RwSignal<Option<String>>,
     pub on_submit: Callback<Credentials>,
 }
 
@@ -50,11 +52,26 @@ where
     F: Fn(Credentials) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<TokenResponse, ApiError>> + Send + 'static,
 {
+    use_credentials_submit_with(call, on_success, |err| Some(err.message))
+}
+
+/// `use_credentials_submit` whose `on_error` sees each error first and returns the message to
+/// show, or `None` when the page takes the error over (login's `mfa_required`, which leads to the
+/// second step instead of a message).
+pub fn use_credentials_submit_with<F, Fut>(
+    call: F,
+    on_success: impl Fn(TokenResponse) + 'static,
+    on_error: impl Fn(ApiError) -> Option<String> + 'static,
+) -> CredentialsSubmit
+where
+    F: Fn(Credentials) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<TokenResponse, ApiError>> + Send + 'static,
+{
     let action = Action::new(move |credentials: &Credentials| call(credentials.clone()));
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| match action.value().get() {
         Some(Ok(response)) => on_success(response),
-        Some(Err(err)) => error.set(Some(err.message)),
+        Some(Err(err)) => error.set(on_error(err)),
         None => {}
     });
     let on_submit = Callback::new(move |credentials: Credentials| {
@@ -63,7 +80,7 @@ where
     });
     CredentialsSubmit {
         pending: action.pending().into(),
-        error: error.into(),
+        error,
         on_submit,
     }
 }
@@ -90,10 +107,24 @@ pub fn CredentialsForm(
     /// Adds a "Forgot password?" link under the password field (login).
     #[prop(optional)]
     forgot_password_link: bool,
+    /// The first field's value, when the page keeps it while the form is away (login's second
+    /// step, which may come back here).
+    #[prop(optional)]
+    username: Option<RwSignal<String>>,
+    /// Moves focus to the password field once the form is shown (login, back from an expired
+    /// second step).
+    #[prop(optional)]
+    focus_password: bool,
 ) -> impl IntoView {
-    let username = RwSignal::new(String::new());
+    let username = username.unwrap_or_else(|| RwSignal::new(String::new()));
     let password = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
+    let password_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = password_ref.get().filter(|_| focus_password) {
+            let _ = input.focus();
+        }
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -152,6 +183,7 @@ pub fn CredentialsForm(
                     required
                     maxlength=PASSWORD_MAX_CHARS
                     aria-describedby=password_hint.map(|_| "password-hint")
+                    node_ref=password_ref
                     bind:value=password
                 />
                 {password_hint.map(|hint| view! { <p class="hint" id="password-hint">{hint}</p> })}

@@ -6,5 +6,6 @@ pub mod nav;
 pub mod needs_js;
 pub mod password_form;
 pub mod require_auth;
+pub mod second_factor_form;
 pub mod sessions_list;
 pub mod token_inspector;
