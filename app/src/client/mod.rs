@@ -2,6 +2,7 @@
 //! fresh, and how the UI reads it.
 
 mod api_client;
+pub mod clipboard;
 pub mod jwt_view;
 pub mod keep_alive;
 pub mod token_store;

@@ -9,3 +9,4 @@ pub mod require_auth;
 pub mod second_factor_form;
 pub mod sessions_list;
 pub mod token_inspector;
+pub mod two_factor_card;

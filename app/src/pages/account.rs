@@ -6,6 +6,7 @@ use crate::components::email_card::EmailCard;
 use crate::components::password_form::PasswordForm;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sessions_list::SessionsList;
+use crate::components::two_factor_card::TwoFactorCard;
 use crate::workarounds::SyncHydrate;
 
 #[component]
@@ -29,6 +30,7 @@ fn AccountCards() -> impl IntoView {
             <h1>"Your account"</h1>
             {SyncHydrate(view! { <SessionsList /> })}
             {SyncHydrate(view! { <EmailCard details=details /> })}
+            {SyncHydrate(view! { <TwoFactorCard details=details /> })}
             {SyncHydrate(view! { <PasswordForm details=details /> })}
         </section>
     }
