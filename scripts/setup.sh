@@ -44,8 +44,10 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   fi
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
-    say "installing the Playwright test runner (npm ci)"
+  # Also when the lock file changed since the last install (a new devDependency such as otpauth).
+  if [ ! -d end2end/node_modules/@playwright/test ] \
+    || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "installing the Playwright test runner and its helpers (npm ci)"
     (cd end2end && npm ci --silent --no-audit --no-fund)
   fi
 fi
