@@ -22,14 +22,9 @@ pub async fn me() -> Result<CurrentUser, ApiError> {
 /// session: a token of an ended session reads nothing more.
 #[server(prefix = "/api", endpoint = "account", input = GetUrl, client = ApiClient)]
 pub async fn account() -> Result<AccountDetails, ApiError> {
-    use crate::server::db::{email_tokens, mfa, users};
-    use crate::server::state::app_state;
+    use crate::server::db::{email_tokens, mfa};
 
-    let claims = crate::server::guard::require_live_session().await?;
-    let state = app_state()?;
-    let user = users::find_by_id(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(ApiError::invalid_token)?;
+    let (state, _, user) = crate::server::guard::live_account().await?;
     let now = crate::server::now_unix();
     let pending = email_tokens::pending_address(&state.db, &user.id, now).await?;
     let email_verified = user.email_verified_at.is_some();

@@ -33,8 +33,9 @@ pub struct UserPage {
     pub per_page: i64,
 }
 
-/// One entry of the audit trail.
+/// One entry of the audit trail (also the row `server::audit::list` reads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SecurityEvent {
     pub id: String,
     pub at: i64,
@@ -127,7 +128,7 @@ pub mod bodies {
     use crate::api::SessionInfo;
     use crate::error::{ApiError, ErrorCode};
     use crate::server::admin::{self, Actor};
-    use crate::server::audit::{self, EventKind, Origin, StoredEvent};
+    use crate::server::audit::{self, EventKind, Origin};
     use crate::server::db::users::{self, UserRecord};
     use crate::server::db::{mfa, refresh_families};
     use crate::server::state::AppState;
@@ -142,20 +143,6 @@ pub mod bodies {
             role: user.role,
             created_at: user.created_at,
             last_login_at: user.last_login_at,
-        }
-    }
-
-    fn event(e: StoredEvent) -> SecurityEvent {
-        SecurityEvent {
-            id: e.id,
-            at: e.at,
-            kind: e.kind,
-            user_id: e.user_id,
-            actor_id: e.actor_id,
-            session_id: e.session_id,
-            client_address: e.client_address,
-            user_agent: e.user_agent,
-            reason: e.reason,
         }
     }
 
@@ -193,7 +180,7 @@ pub mod bodies {
             mfa_enabled: mfa::has_confirmed_totp(&state.db, &user.id).await?,
             recovery_codes_left: mfa::recovery_codes_left(&state.db, &user.id).await?,
             sessions,
-            events: events.into_iter().map(event).collect(),
+            events,
             user: view(user),
         })
     }
@@ -246,7 +233,6 @@ pub mod bodies {
             None => None,
         };
         let user_id = user_id.filter(|u| !u.is_empty());
-        let found = audit::list(&state.db, user_id, kind, EVENTS_LIMIT).await?;
-        Ok(found.into_iter().map(event).collect())
+        Ok(audit::list(&state.db, user_id, kind, EVENTS_LIMIT).await?)
     }
 }

@@ -71,19 +71,14 @@ pub async fn change_email(
 /// verify); 429 `too_many_attempts`.
 #[server(prefix = "/api", endpoint = "account/email/resend", input = Json, client = ApiClient)]
 pub async fn resend_verification() -> Result<Accepted, ApiError> {
-    use crate::server::db::{email_tokens, users};
+    use crate::server::db::email_tokens;
     use crate::server::email_address::EmailAddress;
     use crate::server::recovery::links;
     use crate::server::response::set_status;
-    use crate::server::state::app_state;
     use crate::server::throttle;
 
-    let claims = crate::server::guard::require_live_session().await?;
-    let state = app_state()?;
+    let (state, _, user) = crate::server::guard::live_account().await?;
     let now = crate::server::now_unix();
-    let user = users::find_by_id(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(ApiError::invalid_token)?;
     let bucket = throttle::verification_bucket(&user.id);
     let max = state.recovery.email_max_per_account;
     throttle::admit(&state.db, &state.throttle, &bucket, max, now).await?;

@@ -84,14 +84,9 @@ pub async fn totp_confirm(code: String) -> Result<RecoveryCodes, ApiError> {
     use crate::server::mfa::{recovery_codes, step_up, totp, ISSUER};
     use crate::server::recovery::notices;
     use crate::server::response::internal;
-    use crate::server::state::app_state;
 
-    let claims = crate::server::guard::require_live_session().await?;
-    let state = app_state()?;
+    let (state, claims, user) = crate::server::guard::live_account().await?;
     let now = crate::server::now_unix();
-    let user = users::find_by_id(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(ApiError::invalid_token)?;
     let factor = mfa::find_totp(&state.db, &user.id)
         .await
         .map_err(internal)?
@@ -104,11 +99,7 @@ pub async fn totp_confirm(code: String) -> Result<RecoveryCodes, ApiError> {
         })?;
     let totp = totp::totp(&factor.secret, ISSUER, &user.username).ok_or_else(ApiError::internal)?;
     let step = totp::matching_step(&totp, &code, now).ok_or_else(step_up::invalid_mfa_code)?;
-    let codes = recovery_codes::generate();
-    let hashes: Vec<String> = codes
-        .iter()
-        .filter_map(|c| recovery_codes::hash_input(c))
-        .collect();
+    let (codes, hashes) = recovery_codes::generate_hashed();
 
     let mut tx = state.db.pool.begin().await?;
     if !mfa::accept_step(&mut tx, &user.id, step, Some(now)).await? {
@@ -246,11 +237,7 @@ pub async fn regenerate_recovery_codes(
     }
     let Reauthenticated { state, user, .. } = reauthenticate(password, Some(code)).await?;
     let now = crate::server::now_unix();
-    let codes = recovery_codes::generate();
-    let hashes: Vec<String> = codes
-        .iter()
-        .filter_map(|c| recovery_codes::hash_input(c))
-        .collect();
+    let (codes, hashes) = recovery_codes::generate_hashed();
     let mut tx = state.db.pool.begin().await?;
     mfa::replace_recovery_codes(&mut tx, &user.id, &hashes, now).await?;
     let kind = crate::server::audit::EventKind::RecoveryCodesRegenerated;

@@ -9,10 +9,10 @@ use super::db::email_tokens::{self, LinkPurpose};
 use super::db::refresh_families::RevokeReason;
 use super::db::users::{self, UserRecord, ADMIN_ROLE, DEFAULT_ROLE};
 use super::db::{mfa, Db};
-use super::guard::require_live_session;
+use super::guard::live_account;
 use super::public_url::PublicUrl;
 use super::secret_token;
-use super::state::{app_state, AppState};
+use super::state::AppState;
 use super::tokens::AccessClaims;
 use crate::error::{ApiError, ErrorCode};
 
@@ -47,13 +47,9 @@ impl From<AdminError> for ApiError {
 /// token's `role` claim alone), so a demoted or disabled admin loses the power at once. 403
 /// `forbidden` otherwise.
 pub async fn require_admin() -> Result<(AppState, AccessClaims, UserRecord), ApiError> {
-    let claims = require_live_session().await?;
-    let state = app_state()?;
-    let user = users::find_by_id(&state.db, &claims.sub).await?;
+    let (state, claims, user) = live_account().await?;
     match user {
-        Some(user) if user.role == ADMIN_ROLE && user.disabled_at.is_none() => {
-            Ok((state, claims, user))
-        }
+        user if user.role == ADMIN_ROLE && user.disabled_at.is_none() => Ok((state, claims, user)),
         _ => Err(ApiError::new(
             ErrorCode::Forbidden,
             "This needs an administrator",

@@ -64,6 +64,17 @@ pub async fn ensure_live(state: &AppState, claims: &AccessClaims) -> Result<(), 
     }
 }
 
+/// A live session and its account as the database has it now.
+pub async fn live_account(
+) -> Result<(AppState, AccessClaims, super::db::users::UserRecord), ApiError> {
+    let claims = require_live_session().await?;
+    let state = super::state::app_state()?;
+    let user = super::db::users::find_by_id(&state.db, &claims.sub)
+        .await?
+        .ok_or_else(ApiError::invalid_token)?;
+    Ok((state, claims, user))
+}
+
 /// A caller who has just given their password again.
 pub struct Reauthenticated {
     pub state: AppState,
@@ -83,11 +94,7 @@ pub async fn reauthenticate(
     use super::response::internal;
     use super::throttle;
 
-    let claims = require_live_session().await?;
-    let state = super::state::app_state()?;
-    let user = super::db::users::find_by_id(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(ApiError::invalid_token)?;
+    let (state, claims, user) = live_account().await?;
     let now = super::now_unix();
     let bucket = throttle::reauth_bucket(&claims.sid);
     let max = state.throttle.login_max_failures;

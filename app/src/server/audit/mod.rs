@@ -5,8 +5,6 @@
 
 pub mod user_agent;
 
-use serde::Serialize;
-
 use super::request::{client_ip_of, user_agent as raw_user_agent, with_parts};
 use super::state::AppState;
 use crate::error::ApiError;
@@ -193,27 +191,13 @@ pub async fn record_alone(state: &AppState, event: &NewEvent<'_>) -> Result<(), 
     Ok(record(&mut conn, event).await?)
 }
 
-/// An event as the API shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct StoredEvent {
-    pub id: String,
-    pub at: i64,
-    pub kind: String,
-    pub user_id: Option<String>,
-    pub actor_id: Option<String>,
-    pub session_id: Option<String>,
-    pub client_address: Option<String>,
-    pub user_agent: Option<String>,
-    pub reason: Option<String>,
-}
-
 /// The newest events, at most `limit`, optionally of one user and/or one kind.
 pub async fn list(
     db: &super::db::Db,
     user_id: Option<&str>,
     kind: Option<EventKind>,
     limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
+) -> Result<Vec<crate::api::admin::SecurityEvent>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, at, kind, user_id, actor_id, session_id, client_address, user_agent, reason
            FROM security_events

@@ -15,6 +15,13 @@ pub fn generate() -> Vec<String> {
     (0..RECOVERY_CODES).map(|_| one()).collect()
 }
 
+/// A new set and the stored form of each code.
+pub fn generate_hashed() -> (Vec<String>, Vec<String>) {
+    let codes = generate();
+    let hashes = codes.iter().filter_map(|c| hash_input(c)).collect();
+    (codes, hashes)
+}
+
 fn one() -> String {
     let mut bytes = [0u8; 10];
     OsRng.fill_bytes(&mut bytes);

@@ -97,7 +97,7 @@ async fn disabling_ends_sessions_at_once_and_refuses_logins(backend: Backend) {
 
 async fn a_demoted_admin_loses_the_power_at_once(backend: Backend) {
     let (server, root) = with_admin(backend).await;
-    let bob = server.signup_session("bob", PASSWORD).await;
+    server.signup_session("bob", PASSWORD).await;
     promote(&server, "bob");
     let bob = server.login_session("bob", PASSWORD).await;
     json_with_status(
