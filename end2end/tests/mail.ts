@@ -44,9 +44,14 @@ async function settledFiles(): Promise<{ file: string; mtimeMs: number }[]> {
 }
 
 /** The newest settled mail to `to` whose subject includes `subjectIncludes`, if any. */
-async function newestMail(to: string, subjectIncludes: string): Promise<Mail | undefined> {
+async function newestMail(
+  to: string,
+  subjectIncludes: string,
+  excluding: string[] = [],
+): Promise<Mail | undefined> {
   const wanted = to.toLowerCase();
   for (const { file } of await settledFiles()) {
+    if (excluding.includes(file)) continue;
     const parsed = await simpleParser(await readFile(file));
     const subject = parsed.subject ?? "";
     if (recipients(parsed.to).includes(wanted) && subject.includes(subjectIncludes)) {
@@ -58,12 +63,19 @@ async function newestMail(to: string, subjectIncludes: string): Promise<Mail | u
 
 /**
  * Polls the outbox until a mail to `to` whose subject includes `subjectIncludes` is there, and
- * returns the newest such mail. Fails after `timeoutMs`.
+ * returns the newest such mail that is not one of `excluding` (mails already read: a resent link
+ * must not be mistaken for the first). Fails after `timeoutMs`.
  */
-export async function waitForMail(to: string, subjectIncludes: string, timeoutMs = 10_000): Promise<Mail> {
+export async function waitForMail(
+  to: string,
+  subjectIncludes: string,
+  timeoutMs = 10_000,
+  excluding: Mail[] = [],
+): Promise<Mail> {
   let found: Mail | undefined;
+  const seen = excluding.map((mail) => mail.file);
   await expect
-    .poll(async () => (found = await newestMail(to, subjectIncludes)) !== undefined, {
+    .poll(async () => (found = await newestMail(to, subjectIncludes, seen)) !== undefined, {
       message: `a mail to ${to} with a subject containing "${subjectIncludes}" in ${OUTBOX_DIR}`,
       timeout: timeoutMs,
     })

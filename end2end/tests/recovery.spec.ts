@@ -221,11 +221,14 @@ test("changing the address needs the password and waits for the new address's li
   await expect(card.getByTestId("email-pending")).toHaveText(`Waiting for confirmation: ${next}`);
   await expect(card.getByTestId("email-address")).toHaveText(email); // unchanged until confirmed
   await expect(card.getByTestId("email-state")).toHaveText("Verified");
+  const first = await waitForMail(next, "Confirm your e-mail address");
 
   await card.getByRole("button", { name: "Resend link" }).click();
   await expect(card.getByTestId("email-message")).toHaveText(`A new link is on its way to ${next}.`);
 
-  const link = linkFrom(await waitForMail(next, "Confirm your e-mail address"), "/verify-email");
+  // The resent mail, not the first one (whose link the resend retired).
+  const resent = await waitForMail(next, "Confirm your e-mail address", 10_000, [first]);
+  const link = linkFrom(resent, "/verify-email");
   await gotoHydrated(page, link);
   await page.getByRole("button", { name: "Confirm", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText(`${next} is verified.`);
