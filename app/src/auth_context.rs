@@ -9,8 +9,11 @@ use std::future::Future;
 use leptos::prelude::*;
 
 use crate::client::keep_alive::{self, Exchange};
-use crate::client::token_store;
+use crate::client::{jwt_view, token_store};
 use crate::error::{ApiError, ErrorCode};
+
+/// The `role` of administrators (the server's `db::users::ADMIN_ROLE`).
+pub const ADMIN_ROLE: &str = "admin";
 
 #[derive(Clone, Copy)]
 pub struct AuthContext {
@@ -35,6 +38,22 @@ impl AuthContext {
 
     pub fn is_logged_in(&self) -> bool {
         self.token.with(Option::is_some)
+    }
+
+    /// True when the token's `role` claim says admin. Only for showing the admin link and the
+    /// admin pages' chrome: the server checks the role in the database on every admin call.
+    pub fn claims_admin(&self) -> bool {
+        self.claim("role").as_deref() == Some(ADMIN_ROLE)
+    }
+
+    /// The user id (`sub`) the token names, for display only.
+    pub fn claimed_user_id(&self) -> Option<String> {
+        self.claim("sub")
+    }
+
+    fn claim(&self, name: &str) -> Option<String> {
+        self.token
+            .with(|t| t.as_deref().and_then(|t| jwt_view::claim_str(t, name)))
     }
 
     /// Keeps a freshly issued token.

@@ -44,6 +44,11 @@ fn decode_base64url(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A string claim of a token's payload (`role`, `sub`), for display only.
+pub fn claim_str(token: &str, name: &str) -> Option<String> {
+    Some(jwt_segment(token, 1)?.get(name)?.as_str()?.to_owned())
+}
+
 /// `(iat, exp)` read from a token's payload.
 pub fn token_times(token: &str) -> Option<(i64, i64)> {
     let claims = jwt_segment(token, 1)?;
@@ -56,6 +61,16 @@ mod tests {
     use base64::Engine as _;
 
     use super::*;
+
+    #[test]
+    fn reads_string_claims_only() {
+        let claims = URL_SAFE_NO_PAD.encode(br#"{"sub":"u1","role":"admin","exp":42}"#);
+        let token = format!("h.{claims}.s");
+        assert_eq!(claim_str(&token, "role").as_deref(), Some("admin"));
+        assert_eq!(claim_str(&token, "exp"), None);
+        assert_eq!(claim_str(&token, "missing"), None);
+        assert_eq!(claim_str("not-a-token", "role"), None);
+    }
 
     #[test]
     fn decodes_base64url_exactly_like_the_base64_crate() {

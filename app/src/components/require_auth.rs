@@ -15,8 +15,10 @@ use crate::workarounds::SyncHydrate;
 
 #[component]
 pub fn RequireAuth<C>(
-    /// The path of the page being protected (where to come back after logging in).
-    path: &'static str,
+    /// The path of the page being protected (where to come back after logging in); built by
+    /// pages whose path has a parameter (`/admin/users/<id>`).
+    #[prop(into)]
+    path: String,
     /// Typed (not `ChildrenFn`): an erased page would keep all its rendering code in the WASM.
     children: TypedChildrenFn<C>,
 ) -> impl IntoView
@@ -34,7 +36,7 @@ where
                 return;
             }
             let here = match location.search.get_untracked() {
-                search if search.is_empty() => path.to_owned(),
+                search if search.is_empty() => path.clone(),
                 search => format!("{path}?{search}"),
             };
             navigate(
