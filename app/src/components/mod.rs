@@ -1,4 +1,5 @@
 pub mod account_details;
+pub mod activity_list;
 pub mod code_fields;
 pub mod credentials_form;
 pub mod email_card;

@@ -29,6 +29,7 @@ fn AccountCards() -> impl IntoView {
         <section class="account">
             <h1>"Your account"</h1>
             {SyncHydrate(view! { <SessionsList /> })}
+            {SyncHydrate(view! { <crate::components::activity_list::AccountActivity /> })}
             {SyncHydrate(view! { <EmailCard details=details /> })}
             {SyncHydrate(view! { <TwoFactorCard details=details /> })}
             {SyncHydrate(view! { <PasswordForm details=details /> })}
