@@ -24,6 +24,7 @@ use leptos_router::path;
 
 use crate::auth_context::provide_auth;
 use crate::components::nav::Nav;
+use crate::pages::admin::{events::AdminEventsPage, user::AdminUserPage, users::AdminUsersPage};
 use crate::pages::{
     account::AccountPage, dashboard::DashboardPage, forgot_password::ForgotPasswordPage,
     home::HomePage, login::LoginPage, not_found::NotFoundPage, reset_password::ResetPasswordPage,
@@ -74,6 +75,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                     <Route path=path!("/reset-password") view=ResetPasswordPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
+                    <Route path=path!("/admin") view=AdminUsersPage />
+                    <Route path=path!("/admin/users/:id") view=AdminUserPage />
+                    <Route path=path!("/admin/events") view=AdminEventsPage />
                 </Routes>
             </main>
             <footer class="site-footer">

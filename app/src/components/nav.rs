@@ -1,4 +1,5 @@
-//! The site header: brand, and either "Log in / Sign up" or "Dashboard / Log out".
+//! The site header: brand, and either "Log in / Sign up" or "Dashboard / Account / Log out"
+//! (with "Admin" for a token that claims the admin role).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -34,6 +35,8 @@ pub fn Nav() -> impl IntoView {
                             view! {
                                 <li><a href="/dashboard">"Dashboard"</a></li>
                                 <li><a href="/account">"Account"</a></li>
+                                // The token's claim only decides the link; /admin asks the server.
+                                {move || auth.claims_admin().then(|| view! { <li><a href="/admin">"Admin"</a></li> })}
                                 <li>
                                     <button type="button" class="button button-small button-ghost" on:click=on_logout.clone()>
                                         "Log out"

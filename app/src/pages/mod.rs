@@ -1,4 +1,5 @@
 pub mod account;
+pub mod admin;
 pub mod dashboard;
 pub mod forgot_password;
 pub mod home;
