@@ -38,7 +38,9 @@ mod tests {
 
     #[test]
     fn what_is_not_a_browser_is_shown_as_sent_and_cut_short() {
-        assert_eq!(describe("curl/8.5.0"), "curl/8.5.0");
+        // woothee names HTTP libraries as such.
+        assert_eq!(describe("curl/8.5.0"), "HTTP Library curl");
+        assert_eq!(describe("my-script/1.0"), "my-script/1.0");
         assert_eq!(describe("unknown"), "unknown");
         assert_eq!(describe(&"x".repeat(300)).len(), 80);
     }
