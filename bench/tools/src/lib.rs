@@ -203,6 +203,7 @@ async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(),
                             username,
                             role: "user",
                             session_id: id,
+                            amr: "pwd",
                         };
                         let (token, _) = issue_access_token(keys, policy, subject, now)
                             .map_err(|e| e.to_string())?;

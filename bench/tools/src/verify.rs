@@ -46,6 +46,7 @@ fn subject() -> Subject<'static> {
         username: "alice",
         role: "user",
         session_id: "6f1c0000-0000-4000-8000-0000000000aa",
+        amr: "pwd",
     }
 }
 
