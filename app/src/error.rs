@@ -38,6 +38,21 @@ pub enum ErrorCode {
     InvalidVerifyToken,
     /// A password-reset link that is unknown, used, superseded or expired.
     InvalidResetToken,
+    /// A passkey answer the relying party refused (unknown credential, wrong origin or RP ID,
+    /// a signature counter that went backwards, a failed signature or user verification).
+    InvalidPasskey,
+    /// A passkey ceremony id that is unknown, used, expired or of another kind.
+    InvalidCeremony,
+    /// Passkeys are off: the public URL is an IP address, which WebAuthn does not accept.
+    PasskeysUnavailable,
+    /// The account has as many passkeys as it may have.
+    PasskeyLimit,
+    /// This authenticator credential is registered already.
+    PasskeyAlreadyRegistered,
+    /// The change would leave the account with no way to sign in.
+    LastCredential,
+    /// An account without a password must have signed in recently for this change.
+    ReauthenticationRequired,
     InvalidCredentials,
     InvalidToken,
     InvalidRefreshToken,
@@ -75,13 +90,16 @@ impl ErrorCode {
             | Self::DuplicateCookie
             | Self::InvalidRequestTarget
             | Self::InvalidVerifyToken
-            | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
+            | Self::InvalidResetToken
+            | Self::InvalidCeremony => StatusCode::BAD_REQUEST,
             Self::InvalidCredentials
             | Self::InvalidToken
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused
             | Self::InvalidMfaCode
-            | Self::InvalidMfaToken => StatusCode::UNAUTHORIZED,
+            | Self::InvalidMfaToken
+            | Self::InvalidPasskey
+            | Self::ReauthenticationRequired => StatusCode::UNAUTHORIZED,
             Self::CrossOriginRequest
             | Self::MfaRequired
             | Self::Forbidden
@@ -92,14 +110,18 @@ impl ErrorCode {
             Self::UsernameTaken
             | Self::EmailTaken
             | Self::MfaAlreadyEnabled
-            | Self::MfaNotEnabled => StatusCode::CONFLICT,
+            | Self::MfaNotEnabled
+            | Self::PasskeyLimit
+            | Self::PasskeyAlreadyRegistered
+            | Self::LastCredential => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-            Self::Overloaded | Self::ServiceUnavailable | Self::NetworkError => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Overloaded
+            | Self::ServiceUnavailable
+            | Self::NetworkError
+            | Self::PasskeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

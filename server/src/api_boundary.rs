@@ -17,12 +17,16 @@ use app::server::request::is_cross_origin;
 use app::server::state::AppState;
 
 /// The endpoints a browser authenticates to with the refresh cookie.
-const COOKIE_ENDPOINTS: [&str; 5] = [
+const COOKIE_ENDPOINTS: [&str; 9] = [
     "/api/auth/login",
     "/api/auth/signup",
     "/api/auth/refresh",
     "/api/auth/logout",
     "/api/auth/password-reset/confirm",
+    "/api/auth/mfa/verify",
+    "/api/auth/mfa/passkey/finish",
+    "/api/auth/passkeys/login/finish",
+    "/api/auth/passkeys/signup/finish",
 ];
 
 /// Largest accepted request body: credentials are tiny.

@@ -138,7 +138,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
             failed("account_disabled").await?;
             Err(crate::server::session_start::account_disabled())
         }
-        Some(user) if crate::server::db::mfa::has_confirmed_totp(&state.db, &user.id).await? => {
+        Some(user) if crate::server::mfa::challenge::is_required(&state, &user).await? => {
             attempt.password_passed(&state).await?;
             tracing::info!(user_id = %user.id, "password accepted, second factor required");
             crate::server::metrics_names::login("mfa_required");

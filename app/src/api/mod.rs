@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bench;
 pub mod email;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod password_reset;
 #[cfg(feature = "ssr")]

@@ -11,7 +11,7 @@ use crate::time_fmt::utc_datetime;
 
 /// Every event kind the server records (`server::audit::EventKind`), in its order, with what a
 /// filter calls it. A test checks the list against the server's.
-pub const EVENT_KINDS: [(&str, &str); 22] = [
+pub const EVENT_KINDS: [(&str, &str); 25] = [
     ("signup", "Account created"),
     ("login_succeeded", "Logged in"),
     ("login_failed", "Login failed"),
@@ -34,6 +34,9 @@ pub const EVENT_KINDS: [(&str, &str); 22] = [
     ("signed_out_by_admin", "Signed out by an administrator"),
     ("mfa_reset", "Second factor reset"),
     ("account_deleted", "Account deleted"),
+    ("passkey_added", "Passkey added"),
+    ("passkey_removed", "Passkey removed"),
+    ("passkey_refused", "Passkey refused"),
 ];
 
 /// What a filter calls `kind`; the kind itself for one this client does not know.

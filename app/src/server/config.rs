@@ -280,6 +280,12 @@ pub struct Config {
         default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub event_retention_days: u64,
 
+    /// Passkey ceremonies (started, not yet finished) the server keeps at most: each lives 5
+    /// minutes; past this many, new sign-in and sign-up ceremonies answer 503 until some expire.
+    #[arg(long, env = "TOKENGATE_PASSKEY_MAX_OPEN_CEREMONIES", value_name = "TOKENGATE_PASSKEY_MAX_OPEN_CEREMONIES",
+        default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
+    pub passkey_max_open_ceremonies: i64,
+
     /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. `127.0.0.1:9100`), a
     /// listener of its own, never the public port (default: off).
     #[arg(

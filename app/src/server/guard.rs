@@ -100,7 +100,7 @@ pub async fn reauthenticate(
     let max = state.throttle.login_max_failures;
     throttle::admit(&state.db, &state.throttle, &bucket, max, now).await?;
     let password = super::credentials::Password::for_login(password)?;
-    let stored = Some(user.password_hash.clone());
+    let stored = user.password_to_verify();
     let verified = state
         .passwords
         .verify(password, stored)

@@ -115,7 +115,7 @@ pub async fn check_password(
     let Ok(password) = Password::for_login(password) else {
         return Ok(None);
     };
-    let stored = account.as_ref().map(|r| r.password_hash.clone());
+    let stored = account.as_ref().and_then(UserRecord::password_to_verify);
     let verified = state
         .passwords
         .verify(password.clone(), stored)

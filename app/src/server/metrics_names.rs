@@ -10,6 +10,7 @@ use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gau
 pub const LOGINS_TOTAL: &str = "tokengate_logins_total";
 pub const SECOND_FACTOR_TOTAL: &str = "tokengate_second_factor_total";
 pub const REFRESHES_TOTAL: &str = "tokengate_refreshes_total";
+pub const PASSKEYS_REFUSED_TOTAL: &str = "tokengate_passkeys_refused_total";
 pub const ACCOUNT_LOCKS_TOTAL: &str = "tokengate_account_locks_total";
 pub const TOKEN_VERIFICATIONS_TOTAL: &str = "tokengate_token_verifications_total";
 pub const PASSWORD_HASH_SECONDS: &str = "tokengate_password_hash_seconds";
@@ -32,6 +33,12 @@ pub fn login(outcome: &'static str) {
 /// The second step of a login, by `outcome`: `passed`, `failed`.
 pub fn second_factor(outcome: &'static str) {
     counter!(SECOND_FACTOR_TOTAL, "outcome" => outcome).increment(1);
+}
+
+/// A refused passkey, by `reason`: `unknown_credential`, `counter_regression`,
+/// `assertion_refused`, `concurrent_use`.
+pub fn passkey_refused(reason: &'static str) {
+    counter!(PASSKEYS_REFUSED_TOTAL, "reason" => reason).increment(1);
 }
 
 /// A refresh, by `outcome`: `rotated`, `grace_replay`, `reused`, `ended`, `too_many`.
@@ -87,6 +94,10 @@ pub fn describe() {
         "Refresh-token exchanges by outcome (rotated, grace_replay, reused, ended, too_many)"
     );
     describe_counter!(ACCOUNT_LOCKS_TOTAL, "Locks set by the login throttle");
+    describe_counter!(
+        PASSKEYS_REFUSED_TOTAL,
+        "Passkey assertions refused, by reason"
+    );
     describe_counter!(
         TOKEN_VERIFICATIONS_TOTAL,
         "Access tokens verified, by verified-token cache hit or miss"

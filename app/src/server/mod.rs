@@ -14,6 +14,7 @@ pub mod login;
 pub mod mail;
 pub mod metrics_names;
 pub mod mfa;
+pub mod passkeys;
 pub mod passwords;
 pub mod prune;
 pub mod public_url;

@@ -18,13 +18,19 @@ pub struct PublicUrl {
 pub struct PublicUrlError(String);
 
 impl PublicUrl {
-    /// The configured URL, or `http://<listen address>` (after binding, so port 0 resolves).
+    /// The configured URL, or `http://localhost:<port>` when listening on a loopback address,
+    /// else `http://<listen address>` (after binding, so port 0 resolves). `localhost`
+    /// rather than `127.0.0.1`: WebAuthn accepts no IP address as relying party, so passkeys
+    /// work on the default set-up.
     pub fn resolve(
         configured: Option<&str>,
         listening: SocketAddr,
     ) -> Result<Self, PublicUrlError> {
         match configured.map(str::trim).filter(|s| !s.is_empty()) {
             Some(url) => Self::parse(url),
+            None if listening.ip().is_loopback() => {
+                Self::parse(&format!("http://localhost:{}", listening.port()))
+            }
             None => Self::parse(&format!("http://{listening}")),
         }
     }
@@ -100,10 +106,20 @@ mod tests {
     }
 
     #[test]
-    fn the_default_is_the_listen_address_over_http() {
+    fn the_default_is_localhost_on_loopback_else_the_listen_address() {
         let addr: SocketAddr = "127.0.0.1:4321".parse().unwrap();
         let url = PublicUrl::resolve(None, addr).unwrap();
-        assert_eq!(url.origin(), "http://127.0.0.1:4321");
+        assert_eq!(url.origin(), "http://localhost:4321");
+        let v6: SocketAddr = "[::1]:4321".parse().unwrap();
+        assert_eq!(
+            PublicUrl::resolve(None, v6).unwrap().origin(),
+            "http://localhost:4321"
+        );
+        let lan: SocketAddr = "192.0.2.7:80".parse().unwrap();
+        assert_eq!(
+            PublicUrl::resolve(None, lan).unwrap().origin(),
+            "http://192.0.2.7"
+        );
         let url = PublicUrl::resolve(Some("https://a.example"), addr).unwrap();
         assert_eq!(url.origin(), "https://a.example");
     }

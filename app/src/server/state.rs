@@ -12,6 +12,7 @@ use super::config::Config;
 use super::cookies::RefreshCookie;
 use super::db::{Db, DbError};
 use super::mail::{MailError, Mailer};
+use super::passkeys::PasskeyPolicy;
 use super::passwords::{PasswordError, PasswordHasher};
 use super::public_url::PublicUrl;
 use super::recovery::RecoveryPolicy;
@@ -63,6 +64,8 @@ pub struct Shared {
     pub recovery: Arc<RecoveryPolicy>,
     /// Queues are in the database; this wakes the local sender and carries the transport.
     pub mailer: Mailer,
+    /// The WebAuthn relying party (none when the public URL is an IP address).
+    pub passkeys: Arc<PasskeyPolicy>,
 }
 
 /// The state of the server function being answered (leptos_axum puts it into the context).
@@ -118,6 +121,10 @@ impl AppState {
             throttle: Arc::new(ThrottlePolicy::from_config(config)),
             sessions: Arc::new(SessionPolicy::from_config(config)),
             refresh_cookie: RefreshCookie::for_url(&public_url),
+            passkeys: Arc::new(PasskeyPolicy::new(
+                &public_url,
+                config.passkey_max_open_ceremonies,
+            )),
             public_url,
             trusted_proxies,
             recovery: Arc::new(config.recovery.clone()),

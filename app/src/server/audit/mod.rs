@@ -34,10 +34,13 @@ pub enum EventKind {
     SignedOutByAdmin,
     MfaReset,
     AccountDeleted,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyRefused,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -60,6 +63,9 @@ impl EventKind {
         Self::SignedOutByAdmin,
         Self::MfaReset,
         Self::AccountDeleted,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+        Self::PasskeyRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +92,9 @@ impl EventKind {
             Self::SignedOutByAdmin => "signed_out_by_admin",
             Self::MfaReset => "mfa_reset",
             Self::AccountDeleted => "account_deleted",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeyRefused => "passkey_refused",
         }
     }
 

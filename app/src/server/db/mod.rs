@@ -7,6 +7,7 @@ pub mod email_tokens;
 pub mod files;
 pub mod keys;
 pub mod mfa;
+pub mod passkeys;
 pub mod refresh_families;
 pub mod sealing;
 pub mod throttle;

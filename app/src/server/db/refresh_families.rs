@@ -284,6 +284,7 @@ pub enum RevokeReason {
     PasswordChanged,
     PasswordReset,
     RefreshTokenReused,
+    PasskeyRemoved,
 }
 
 impl RevokeReason {
@@ -301,6 +302,7 @@ impl RevokeReason {
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 }

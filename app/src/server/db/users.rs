@@ -9,6 +9,9 @@ use crate::server::email_address::EmailAddress;
 pub const DEFAULT_ROLE: &str = "user";
 /// The role of administrators (see `server::admin`).
 pub const ADMIN_ROLE: &str = "admin";
+/// The `password_hash` of an account without a password (created with a passkey): no PHC
+/// string, so no password ever verifies against it (as `!` in `/etc/shadow`).
+pub const NO_PASSWORD: &str = "!";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
@@ -33,6 +36,17 @@ impl UserRecord {
     /// may it be used to log in).
     pub fn verified_email(&self) -> Option<&str> {
         self.email_verified_at.and(self.email.as_deref())
+    }
+
+    /// False for a passkey-only account.
+    pub fn has_password(&self) -> bool {
+        self.password_hash != NO_PASSWORD
+    }
+
+    /// The stored hash to verify a password against; `None` (the dummy hash's equal work, and
+    /// never a match) for an account without a password.
+    pub fn password_to_verify(&self) -> Option<String> {
+        self.has_password().then(|| self.password_hash.clone())
     }
 }
 

@@ -21,10 +21,12 @@ pub enum MailPurpose {
     NoticeMfaEnabled,
     NoticeMfaDisabled,
     NoticeRecoveryCodeUsed,
+    NoticePasskeyAdded,
+    NoticePasskeyRemoved,
 }
 
 impl MailPurpose {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NoticeAddressInUse,
@@ -35,6 +37,8 @@ impl MailPurpose {
         Self::NoticeMfaEnabled,
         Self::NoticeMfaDisabled,
         Self::NoticeRecoveryCodeUsed,
+        Self::NoticePasskeyAdded,
+        Self::NoticePasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,8 @@ impl MailPurpose {
             Self::NoticeMfaEnabled => "notice_mfa_enabled",
             Self::NoticeMfaDisabled => "notice_mfa_disabled",
             Self::NoticeRecoveryCodeUsed => "notice_recovery_code_used",
+            Self::NoticePasskeyAdded => "notice_passkey_added",
+            Self::NoticePasskeyRemoved => "notice_passkey_removed",
         }
     }
 

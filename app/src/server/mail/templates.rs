@@ -141,6 +141,36 @@ pub fn mfa_disabled(username: &str, ctx: &Context) -> Rendered {
     )
 }
 
+pub fn passkey_added(username: &str, passkey: &str, ctx: &Context) -> Rendered {
+    render(
+        "A passkey was added to your account",
+        &[
+            hello(username),
+            Block::Para(format!(
+                "A passkey named \"{passkey}\" was added to your Tokengate account: it can now \
+                 sign you in without a password."
+            )),
+            Block::Details("The change was made from:", ctx),
+            Block::Para(IF_NOT_YOU_RESET.into()),
+        ],
+    )
+}
+
+pub fn passkey_removed(username: &str, passkey: &str, ctx: &Context) -> Rendered {
+    render(
+        "A passkey was removed from your account",
+        &[
+            hello(username),
+            Block::Para(format!(
+                "The passkey named \"{passkey}\" was removed from your Tokengate account, and \
+                 every other session was signed out."
+            )),
+            Block::Details("The change was made from:", ctx),
+            Block::Para(IF_NOT_YOU_RESET.into()),
+        ],
+    )
+}
+
 pub fn recovery_code_used(username: &str, codes_left: i64, ctx: &Context) -> Rendered {
     render(
         "A recovery code was used to log in",

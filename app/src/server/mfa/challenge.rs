@@ -21,11 +21,50 @@ pub async fn start(state: &AppState, user: &UserRecord, now: i64) -> Result<ApiE
         ErrorCode::MfaRequired,
         "Enter the code from your authenticator app",
     );
+    let methods = methods(state, user).await?;
+    if methods.first().map(String::as_str) == Some("passkey") {
+        answer.message = "Use your passkey to finish signing in".into();
+    }
     answer.mfa = Some(MfaChallenge {
         mfa_token: token,
-        methods: vec!["totp".into(), "recovery_code".into()],
+        methods,
     });
     Ok(answer)
+}
+
+/// True when logging in to `user` with the password needs a second step: a confirmed TOTP
+/// factor or a passkey.
+pub async fn is_required(state: &AppState, user: &UserRecord) -> Result<bool, ApiError> {
+    Ok(!methods(state, user).await?.is_empty())
+}
+
+/// What can finish `user`'s login: `totp` and `recovery_code` with a TOTP factor, `passkey`
+/// with a passkey.
+async fn methods(state: &AppState, user: &UserRecord) -> Result<Vec<String>, ApiError> {
+    let mut methods = Vec::new();
+    if mfa::has_confirmed_totp(&state.db, &user.id).await? {
+        methods.extend(["totp".to_owned(), "recovery_code".to_owned()]);
+    }
+    if crate::server::db::passkeys::count(&state.db, &user.id).await? > 0 {
+        methods.push("passkey".to_owned());
+    }
+    Ok(methods)
+}
+
+/// The account a live challenge is for, without using it up (to start a passkey ceremony for
+/// its second step). 401 `invalid_mfa_token`.
+pub async fn peek(state: &AppState, mfa_token: &str, now: i64) -> Result<UserRecord, ApiError> {
+    if !secret_token::is_well_formed(mfa_token) {
+        return Err(invalid_mfa_token());
+    }
+    let hash = secret_token::hash(mfa_token);
+    let challenge = mfa::find_challenge(&state.db, &hash, MAX_CODE_FAILURES, now)
+        .await?
+        .ok_or_else(invalid_mfa_token)?;
+    users::find_by_id(&state.db, &challenge.user_id)
+        .await?
+        .filter(|u| u.credentials_version == challenge.credentials_version)
+        .ok_or_else(invalid_mfa_token)
 }
 
 /// Finishes a login: the challenge must be live and the proof right. Each try counts in the
@@ -71,6 +110,7 @@ pub async fn finish(
     let reason = match used {
         Used::Totp => "totp",
         Used::RecoveryCode => "recovery_code",
+        Used::Passkey => "passkey",
     };
     let origin = Origin::current(state);
     let event = NewEvent::by_user(EventKind::MfaPassed, &user.id, &origin, now).reason(reason);

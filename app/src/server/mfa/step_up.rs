@@ -15,6 +15,9 @@ use crate::server::state::AppState;
 pub enum Proof<'a> {
     Totp(&'a str),
     RecoveryCode(&'a str),
+    /// A passkey assertion for this user that `passkeys::assertion` has already verified (and
+    /// recorded: its counter is stored, so it cannot pass twice).
+    Passkey,
 }
 
 impl<'a> Proof<'a> {
@@ -35,6 +38,7 @@ impl<'a> Proof<'a> {
 pub enum Used {
     Totp,
     RecoveryCode,
+    Passkey,
 }
 
 /// Checks `proof` for `user`'s confirmed factor and uses it up on `conn` (the TOTP step is
@@ -72,6 +76,7 @@ pub async fn check_and_use(
             let used = mfa::use_recovery_code(conn, &user.id, &hash, now).await?;
             Ok(used.then_some(Used::RecoveryCode))
         }
+        Proof::Passkey => Ok(Some(Used::Passkey)),
     }
 }
 
