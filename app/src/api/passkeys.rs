@@ -75,6 +75,8 @@ pub async fn passkey_register_finish(
 
     let (state, claims, user) = crate::server::guard::live_account().await?;
     let now = crate::server::now_unix();
+    // A bad name is refused before the ceremony is used up.
+    let name = crate::server::passkeys::clean_name(&name, registration::DEFAULT_NAME)?;
     let (row, reg): (_, PasskeyRegistration) =
         take(&state, &ceremony, Purpose::Register, now).await?;
     if row.user_id.as_deref() != Some(user.id.as_str()) {
@@ -247,6 +249,7 @@ pub async fn passkey_signup_finish(
 
     let state = crate::server::state::app_state()?;
     let now = crate::server::now_unix();
+    let name = crate::server::passkeys::clean_name(&name, registration::DEFAULT_NAME)?;
     let (row, reg): (_, PasskeyRegistration) =
         take(&state, &ceremony, Purpose::Signup, now).await?;
     let context: SignupContext =

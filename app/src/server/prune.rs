@@ -9,7 +9,7 @@
 //! - Throttle rows whose window has passed and whose lock is over.
 //! - Mail links (verification, reset) once expired or used for the same retention, and sent or
 //!   failed mails once `mail_sent_retention_secs` have passed.
-//! - Second-step login challenges once expired (they live minutes).
+//! - Second-step login challenges and passkey ceremonies once expired (they live minutes).
 //! - Audit events older than `TOKENGATE_EVENT_RETENTION_DAYS`.
 
 use std::time::Duration;
@@ -27,6 +27,7 @@ pub struct Pruned {
     pub email_links: u64,
     pub mails: u64,
     pub mfa_challenges: u64,
+    pub passkey_ceremonies: u64,
     pub events: u64,
 }
 
@@ -81,6 +82,7 @@ pub async fn prune(
     let email_links = super::db::email_tokens::prune(db, cutoff).await?;
     let mails = super::mail::queue::prune(db, now - mail_retention_secs).await?;
     let mfa_challenges = super::db::mfa::prune_challenges(db, now).await?;
+    let passkey_ceremonies = super::db::passkeys::prune_ceremonies(db, now).await?;
     let events = super::audit::prune(db, now - event_retention_secs).await?;
 
     Ok(Pruned {
@@ -90,6 +92,7 @@ pub async fn prune(
         email_links,
         mails,
         mfa_challenges,
+        passkey_ceremonies,
         events,
     })
 }

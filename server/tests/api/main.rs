@@ -45,6 +45,7 @@ mod mfa;
 mod multi_instance;
 mod ops;
 mod outage;
+mod passkeys;
 mod password;
 mod proxy;
 mod races;
