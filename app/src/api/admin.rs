@@ -55,7 +55,11 @@ pub struct SecurityEvent {
 pub struct UserDetails {
     #[serde(flatten)]
     pub user: AdminUser,
+    /// A second factor is on: TOTP, or a passkey on an account with a password.
     pub mfa_enabled: bool,
+    /// Passkeys of the account (a passkey-only account has no password).
+    #[serde(default)]
+    pub passkeys: i64,
     pub recovery_codes_left: i64,
     pub sessions: Vec<SessionInfo>,
     pub events: Vec<SecurityEvent>,
@@ -176,8 +180,11 @@ pub mod bodies {
             })
             .collect();
         let events = audit::list(&state.db, Some(&user.id), None, EVENTS_LIMIT).await?;
+        let passkeys = crate::server::db::passkeys::count(&state.db, &user.id).await?;
+        let totp = mfa::has_confirmed_totp(&state.db, &user.id).await?;
         Ok(UserDetails {
-            mfa_enabled: mfa::has_confirmed_totp(&state.db, &user.id).await?,
+            mfa_enabled: totp || (passkeys > 0 && user.has_password()),
+            passkeys,
             recovery_codes_left: mfa::recovery_codes_left(&state.db, &user.id).await?,
             sessions,
             events,

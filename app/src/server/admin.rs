@@ -88,7 +88,14 @@ async fn act(
         Change::Disabled(at) => {
             users::set_disabled(&mut tx, &user.id, at).await?;
         }
-        Change::RemoveMfa => mfa::delete_totp(&mut tx, &user.id).await?,
+        Change::RemoveMfa => {
+            mfa::delete_totp(&mut tx, &user.id).await?;
+            // Passkeys are second factors of an account with a password; for a passkey-only
+            // account they are its only way in, and stay (a reset link sets a password).
+            if user.has_password() {
+                super::db::passkeys::delete_all(&mut tx, &user.id).await?;
+            }
+        }
         Change::Role(role) => {
             users::set_role(&mut tx, &user.id, role).await?;
             reason = Some(role);

@@ -209,7 +209,29 @@ async fn one_account_has_at_most_ten_passkeys(backend: Backend) {
     assert_error(refused, 409, "passkey_limit").await;
 }
 
+async fn adding_and_removing_a_passkey_notify_the_verified_address(backend: Backend) {
+    let mail = crate::recovery::Mailbox::start(backend).await;
+    let alice = mail.verified("alice", "alice@example.com").await;
+    let mut authenticator = Authenticator::new(&mail.server);
+
+    let added = add_passkey(&mail.server, &alice, &mut authenticator, "Laptop <b>").await;
+    let notice = mail
+        .mail_to("alice@example.com", "passkey was added", 1)
+        .await;
+    assert!(notice.text.contains("\"Laptop <b>\""), "{}", notice.text);
+    assert!(notice.html.contains("Laptop &lt;b&gt;"), "{}", notice.html);
+    assert!(!notice.html.contains("<b>"), "{}", notice.html);
+
+    let body = json!({ "id": added["id"], "password": PASSWORD });
+    json_with_status(delete(&mail.server, &alice, &body).await, 200).await;
+    let notice = mail
+        .mail_to("alice@example.com", "passkey was removed", 1)
+        .await;
+    assert!(notice.text.contains("signed out"), "{}", notice.text);
+}
+
 on_both_backends!(
+    adding_and_removing_a_passkey_notify_the_verified_address,
     a_passkey_is_renamed_by_its_owner_only,
     removing_a_passkey_needs_the_password_and_ends_other_sessions,
     an_account_can_have_a_passkey_and_no_password,
