@@ -1,7 +1,7 @@
 # The two commands of the README, plus the developer loop.
 .PHONY: serve test dev lint bench
 
-serve:   ## build (release) and serve at http://127.0.0.1:3000
+serve:   ## build (release) and serve at http://localhost:3000
 	./scripts/serve.sh
 
 test:    ## the whole suite: unit, HTTP integration (SQLite + PostgreSQL), Playwright

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Tokengate in release mode and serves it at http://127.0.0.1:3000 (LEPTOS_SITE_ADDR).
+# Builds Tokengate in release mode and serves it at http://localhost:3000 (listening on LEPTOS_SITE_ADDR, 127.0.0.1:3000).
 # The first start creates ./data/tokengate.db, applies migrations and generates a signing key;
 # later starts reuse them.
 set -euo pipefail

@@ -119,6 +119,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if config.public_url.is_none() && !local.ip().is_loopback() {
         tracing::warn!(%local, "TOKENGATE_PUBLIC_URL is not set: cookies are not Secure and cross-origin checks expect http://{local}");
     }
+    let open_at = public_url.origin().to_owned();
     let state = AppState::build(&config, leptos_options, public_url).await?;
     metrics::start(config.metrics_addr, &state).await?;
     spawn_key_reload(&state, &config);
@@ -129,6 +130,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     tracing::info!(%local, "listening");
     println!("tokengate listening on http://{local}");
+    println!("open {open_at} in a browser");
     let limits = listener::Limits {
         header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
         max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
