@@ -160,7 +160,9 @@ async fn reset_password_prints_a_link_on_the_servers_origin_whose_token_works_on
     let printed = run_cli(server.storage(), &args, "", &[("LEPTOS_SITE_ADDR", site)]).await;
 
     let link = printed.json()["link"].as_str().expect("link").to_owned();
-    let prefix = format!("{}/reset-password?token=", server.address);
+    // The server's origin: a loopback listener's default public URL is `localhost`.
+    let port = site.rsplit(':').next().unwrap();
+    let prefix = format!("http://localhost:{port}/reset-password?token=");
     let token = link
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("{link}"));

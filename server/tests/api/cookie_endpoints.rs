@@ -52,8 +52,7 @@ async fn same_origin_and_non_browser_requests_pass(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
     // The default public URL of a loopback listener names it `localhost` (passkeys need a
     // domain); browsers send that origin.
-    let port = server.address.rsplit(':').next().unwrap();
-    let own_origin = format!("http://localhost:{port}");
+    let own_origin = server.public_origin();
 
     let same_origin =
         json_post(&server, "/api/auth/signup").header("sec-fetch-site", "same-origin");

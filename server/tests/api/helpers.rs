@@ -130,6 +130,13 @@ impl TestServer {
         String::from_utf8(output.stdout).expect("CLI output is UTF-8")
     }
 
+    /// The server's public origin: a loopback listener's default is `http://localhost:<port>`
+    /// (what mails link to, what browsers send as `Origin`).
+    pub fn public_origin(&self) -> String {
+        let port = self.address.rsplit(':').next().expect("address has a port");
+        format!("http://localhost:{port}")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

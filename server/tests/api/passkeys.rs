@@ -24,8 +24,7 @@ pub const PASSWORD: &str = "correct horse";
 
 /// The server's relying-party origin: its default public URL (`localhost`, port of the listener).
 pub fn origin_of(server: &TestServer) -> Url {
-    let port = server.address.rsplit(':').next().unwrap();
-    Url::parse(&format!("http://localhost:{port}")).unwrap()
+    Url::parse(&server.public_origin()).unwrap()
 }
 
 /// One authenticator holding credentials, and the user handle each was made for (the part of a

@@ -47,7 +47,7 @@ async fn a_reset_link_sets_the_password_ends_every_session_and_logs_in(backend: 
     let second = session_from(mail.server.login("alice", PASSWORD).await, 200).await;
     json_with_status(mail.request_reset("alice@example.com").await, 202).await;
     let link = mail.mail_to("alice@example.com", RESET, 1).await;
-    let origin = &mail.server.address;
+    let origin = &mail.server.public_origin();
     assert!(link
         .link("/reset-password")
         .starts_with(&format!("{origin}/reset-password?token=")));

@@ -20,7 +20,7 @@ async fn signup_with_an_address_sends_a_link_and_the_account_shows_it_unverified
     assert_eq!(account["pending_email"], serde_json::Value::Null);
     let message = mail.mail_to("Alice@example.com", CONFIRM, 1).await;
     let link = message.link("/verify-email");
-    let origin = &mail.server.address;
+    let origin = &mail.server.public_origin();
     assert!(
         link.starts_with(&format!("{origin}/verify-email?token=")),
         "{link}"
