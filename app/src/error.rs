@@ -53,6 +53,9 @@ pub enum ErrorCode {
     LastCredential,
     /// An account without a password must have signed in recently for this change.
     ReauthenticationRequired,
+    /// A DPoP proof that is missing where a bound token or `TOKENGATE_DPOP=required` needs one,
+    /// malformed, for another request, stale, replayed, or by another key.
+    InvalidDpopProof,
     InvalidCredentials,
     InvalidToken,
     InvalidRefreshToken,
@@ -99,7 +102,8 @@ impl ErrorCode {
             | Self::InvalidMfaCode
             | Self::InvalidMfaToken
             | Self::InvalidPasskey
-            | Self::ReauthenticationRequired => StatusCode::UNAUTHORIZED,
+            | Self::ReauthenticationRequired
+            | Self::InvalidDpopProof => StatusCode::UNAUTHORIZED,
             Self::CrossOriginRequest
             | Self::MfaRequired
             | Self::Forbidden
@@ -138,6 +142,10 @@ pub struct ApiError {
     /// The second step of a login (403 `mfa_required` only).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub mfa: Option<MfaChallenge>,
+    /// Server side: answer with the DPoP challenge (`WWW-Authenticate: DPoP ...`) instead of the
+    /// Bearer one. Not part of the body.
+    #[serde(skip)]
+    pub dpop_challenge: bool,
 }
 
 /// What a login with a correct password needs next, for an account with a second factor.
@@ -156,6 +164,7 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             mfa: None,
+            dpop_challenge: false,
         }
     }
 

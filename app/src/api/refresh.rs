@@ -7,6 +7,38 @@ use super::TokenResponse;
 use crate::client::ApiClient;
 use crate::error::ApiError;
 
+/// The DPoP binding of the session `presented` belongs to, checked (refusals are recorded).
+#[cfg(feature = "ssr")]
+async fn check_binding(
+    state: &crate::server::state::AppState,
+    presented: &str,
+    origin: &crate::server::audit::Origin,
+    now: i64,
+) -> Result<(), ApiError> {
+    use crate::server::audit::{self, EventKind, NewEvent};
+    use crate::server::db::refresh_families as store;
+    use crate::server::request::with_parts;
+
+    let hash = crate::server::secret_token::hash(presented);
+    let Some(token) = store::find_token(&state.db, &hash).await? else {
+        return Ok(());
+    };
+    let Some(family) = store::find_family(&state.db, &token.family_id).await? else {
+        return Ok(());
+    };
+    let jkt = family.dpop_jkt.as_deref();
+    let checked = with_parts(|parts| crate::server::dpop::check_refresh(state, parts, jkt))?;
+    if let Err(refused) = checked {
+        let event = NewEvent::by_user(EventKind::DpopRefused, &family.user_id, origin, now)
+            .actor(None)
+            .session(&family.id)
+            .reason("refresh");
+        audit::record_alone(state, &event).await?;
+        return Err(refused);
+    }
+    Ok(())
+}
+
 /// Exchanges the refresh cookie for a new access token and a new refresh cookie (rotation).
 /// 401 `invalid_refresh_token` when missing, unknown or ended; 401 `refresh_token_reused` when a
 /// retired token comes back after the grace window (the whole session is then revoked).
@@ -34,6 +66,9 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
         return Err(invalid());
     };
     let origin = crate::server::audit::Origin::current(&state);
+    // A session bound to a DPoP key refreshes only with a proof by that key, checked before the
+    // token is exchanged (a stolen cookie without the key must not rotate the owner's out).
+    check_binding(&state, &presented, &origin, now).await?;
     let outcome =
         refresh_rotation::refresh(&state.db, &state.sessions, &presented, now, &origin).await;
     use crate::server::metrics_names::refresh as counted;
@@ -65,5 +100,5 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
         .await?
         .ok_or_else(invalid)?;
     set_refresh_cookie(&state.refresh_cookie, &token, family.expires_at - now);
-    token_response(&state, &user, &family.id, &family.amr)
+    token_response(&state, &user, &family)
 }

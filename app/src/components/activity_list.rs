@@ -11,7 +11,7 @@ use crate::time_fmt::utc_datetime;
 
 /// Every event kind the server records (`server::audit::EventKind`), in its order, with what a
 /// filter calls it. A test checks the list against the server's.
-pub const EVENT_KINDS: [(&str, &str); 25] = [
+pub const EVENT_KINDS: [(&str, &str); 26] = [
     ("signup", "Account created"),
     ("login_succeeded", "Logged in"),
     ("login_failed", "Login failed"),
@@ -37,6 +37,10 @@ pub const EVENT_KINDS: [(&str, &str); 25] = [
     ("passkey_added", "Passkey added"),
     ("passkey_removed", "Passkey removed"),
     ("passkey_refused", "Passkey refused"),
+    (
+        "dpop_refused",
+        "Refresh refused: wrong or missing key proof",
+    ),
 ];
 
 /// What a filter calls `kind`; the kind itself for one this client does not know.

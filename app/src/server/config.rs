@@ -286,6 +286,17 @@ pub struct Config {
         default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
     pub passkey_max_open_ceremonies: i64,
 
+    /// Sender-constrained tokens (RFC 9449 DPoP): `off`, `optional` (bound when the client sends
+    /// a proof, Bearer otherwise) or `required` (no Bearer tokens at all).
+    #[arg(long, env = "TOKENGATE_DPOP", value_name = "TOKENGATE_DPOP", value_enum,
+        default_value_t = super::dpop::DpopMode::Optional)]
+    pub dpop: super::dpop::DpopMode,
+
+    /// DPoP proof ids each instance remembers to refuse replays (within the 60 s proof window).
+    #[arg(long, env = "TOKENGATE_DPOP_REPLAY_CAPACITY", value_name = "TOKENGATE_DPOP_REPLAY_CAPACITY",
+        default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub dpop_replay_capacity: u64,
+
     /// Serve Prometheus metrics at `GET /metrics` on this address (e.g. `127.0.0.1:9100`), a
     /// listener of its own, never the public port (default: off).
     #[arg(

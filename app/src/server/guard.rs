@@ -2,34 +2,47 @@
 //! uses the `AuthUser` extractor), which verifies the `Authorization: Bearer` token itself. A
 //! missing or bad token is always a 401 `invalid_token`, never a silent anonymous user.
 
+use super::dpop::Scheme;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
 
 use super::state::AppState;
 use super::tokens::AccessClaims;
 use crate::error::ApiError;
 
-/// Verifies the bearer token in `headers` (once per distinct token: see `tokens::cache`). Never
-/// touches the database.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<AccessClaims, ApiError> {
-    let value = headers
+/// Verifies the access token of a request (once per distinct token: see `tokens::cache`): an
+/// unbound one as `Authorization: Bearer`, one bound to a key as `Authorization: DPoP` with a
+/// proof by that key for this request (see `dpop`). Never touches the database.
+pub fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaims, ApiError> {
+    let value = parts
+        .headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(ApiError::invalid_token)?
         .to_str()
         .map_err(|_| ApiError::invalid_token())?;
     let (scheme, token) = value.split_once(' ').ok_or_else(ApiError::invalid_token)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
         return Err(ApiError::invalid_token());
-    }
+    };
+    let token = token.trim();
     let now = super::now_unix();
-    state
+    let claims = state
         .verified_tokens
-        .verify(&state.keys.load(), &state.token_policy, token.trim(), now)
+        .verify(&state.keys.load(), &state.token_policy, token, now)
         .map_err(|reason| {
             tracing::debug!(%reason, "access token rejected");
-            ApiError::invalid_token()
-        })
+            match scheme {
+                Scheme::Bearer => ApiError::invalid_token(),
+                Scheme::Dpop => super::dpop::dpop_token("The access token is not valid"),
+            }
+        })?;
+    let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
+    super::dpop::check_presentation(state, parts, scheme, token, jkt)?;
+    Ok(claims)
 }
 
 /// For server functions: the verified claims of the caller, or 401.
@@ -37,7 +50,7 @@ pub async fn require_user() -> Result<AccessClaims, ApiError> {
     let state = super::state::app_state()?;
     // Read in place from the request parts Leptos keeps in the context (extracting a `HeaderMap`
     // would copy every header of every request first).
-    super::request::with_parts(|parts| authenticate(&state, &parts.headers))?
+    super::request::with_parts(|parts| authenticate(&state, parts))?
 }
 
 /// For sensitive server functions: the token must also belong to a session that is still live
@@ -128,6 +141,6 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(state, &parts.headers).map(AuthUser)
+        authenticate(state, parts).map(AuthUser)
     }
 }

@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod credentials;
 pub mod csp;
 pub mod db;
+pub mod dpop;
 pub mod email_address;
 pub mod guard;
 pub mod login;

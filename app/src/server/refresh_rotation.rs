@@ -89,6 +89,7 @@ pub async fn start(
     user: &UserRecord,
     user_agent: &str,
     amr: &str,
+    dpop_jkt: Option<&str>,
     now: i64,
 ) -> Result<(Family, String), StartError> {
     let family = Family {
@@ -103,6 +104,7 @@ pub async fn start(
         credentials_version: user.credentials_version,
         user_credentials_version: user.credentials_version,
         amr: amr.to_owned(),
+        dpop_jkt: dpop_jkt.map(str::to_owned),
     };
     let token = random_token();
     store::create_family(db, &family, &hash_token(&token), policy.max_per_user).await?;
@@ -227,7 +229,7 @@ mod tests {
         let db = memory_db().await;
         let policy = session_policy();
         let alice = user(&db, "alice").await;
-        let (family, token) = start(&db, &policy, &alice, "test", "pwd", 0).await.unwrap();
+        let (family, token) = start(&db, &policy, &alice, "test", "pwd", None, 0).await.unwrap();
         (db, policy, family, token)
     }
 

@@ -31,10 +31,20 @@ pub fn append_header(name: HeaderName, value: HeaderValue) {
 /// `invalid_token`, `Retry-After` of a 429 or 503.
 fn error_headers(error: &ApiError) -> Vec<(HeaderName, HeaderValue)> {
     let mut headers = Vec::new();
-    if error.error == ErrorCode::InvalidToken {
+    let challenge = match (error.error, error.dpop_challenge) {
+        (ErrorCode::InvalidToken, false) => Some("Bearer error=\"invalid_token\""),
+        (ErrorCode::InvalidToken, true) => {
+            Some("DPoP error=\"invalid_token\", algs=\"EdDSA ES256\"")
+        }
+        (ErrorCode::InvalidDpopProof, _) => {
+            Some("DPoP error=\"invalid_dpop_proof\", algs=\"EdDSA ES256\"")
+        }
+        _ => None,
+    };
+    if let Some(challenge) = challenge {
         headers.push((
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            HeaderValue::from_static(challenge),
         ));
     }
     if let Some(secs) = error.retry_after {

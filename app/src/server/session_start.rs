@@ -43,9 +43,14 @@ pub async fn start_session_with(
         audit::record_alone(state, &refused).await?;
         return Err(account_disabled());
     }
-    let agent = with_parts(|parts| user_agent(&parts.headers))?;
+    let (agent, jkt) = with_parts(|parts| {
+        let jkt = super::dpop::binding_for_token_request(state, parts)?;
+        Ok::<_, ApiError>((user_agent(&parts.headers), jkt))
+    })??;
+    let jkt = jkt.as_deref();
+    let sessions = &state.sessions;
     let started =
-        super::refresh_rotation::start(&state.db, &state.sessions, user, &agent, amr, now).await;
+        super::refresh_rotation::start(&state.db, sessions, user, &agent, amr, jkt, now).await;
     let (family, refresh) = match started {
         Ok(started) => started,
         Err(StartError::CredentialsChanged) => {
@@ -60,7 +65,7 @@ pub async fn start_session_with(
         audit::record_alone(state, &event).await?;
         super::db::users::touch_last_login(&state.db, &user.id, now).await?;
     }
-    token_response(state, user, &family.id, &family.amr)
+    token_response(state, user, &family)
 }
 
 pub fn account_disabled() -> ApiError {
@@ -70,13 +75,14 @@ pub fn account_disabled() -> ApiError {
     )
 }
 
-/// Signs an access token for `user` in session `session_id` and builds the response body.
+/// Signs an access token for `user` in session `family` (bound to its DPoP key, if it is) and
+/// builds the response body.
 pub fn token_response(
     state: &AppState,
     user: &UserRecord,
-    session_id: &str,
-    amr: &str,
+    family: &super::db::refresh_families::Family,
 ) -> Result<TokenResponse, ApiError> {
+    let dpop_jkt = family.dpop_jkt.as_deref();
     let (access_token, _) = issue_access_token(
         &state.keys.load(),
         &state.token_policy,
@@ -84,15 +90,16 @@ pub fn token_response(
             user_id: &user.id,
             username: &user.username,
             role: &user.role,
-            session_id,
-            amr,
+            session_id: &family.id,
+            amr: &family.amr,
+            dpop_jkt,
         },
         now_unix(),
     )
     .map_err(internal)?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer".into(),
+        token_type: if dpop_jkt.is_some() { "DPoP" } else { "Bearer" }.into(),
         expires_in: state.token_policy.ttl_secs,
         user: PublicUser {
             id: user.id.clone(),

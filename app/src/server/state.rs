@@ -66,6 +66,10 @@ pub struct Shared {
     pub mailer: Mailer,
     /// The WebAuthn relying party (none when the public URL is an IP address).
     pub passkeys: Arc<PasskeyPolicy>,
+    /// `TOKENGATE_DPOP`.
+    pub dpop: super::dpop::DpopMode,
+    /// DPoP proof ids seen by this instance.
+    pub dpop_replays: super::dpop::ReplayCache,
 }
 
 /// The state of the server function being answered (leptos_axum puts it into the context).
@@ -125,6 +129,10 @@ impl AppState {
                 &public_url,
                 config.passkey_max_open_ceremonies,
             )),
+            dpop: config.dpop,
+            dpop_replays: super::dpop::ReplayCache::new(
+                usize::try_from(config.dpop_replay_capacity).unwrap_or(usize::MAX),
+            ),
             public_url,
             trusted_proxies,
             recovery: Arc::new(config.recovery.clone()),

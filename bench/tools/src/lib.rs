@@ -204,6 +204,7 @@ async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(),
                             role: "user",
                             session_id: id,
                             amr: "pwd",
+                            dpop_jkt: None,
                         };
                         let (token, _) = issue_access_token(keys, policy, subject, now)
                             .map_err(|e| e.to_string())?;

@@ -47,6 +47,7 @@ fn subject() -> Subject<'static> {
         role: "user",
         session_id: "6f1c0000-0000-4000-8000-0000000000aa",
         amr: "pwd",
+        dpop_jkt: None,
     }
 }
 

@@ -37,10 +37,11 @@ pub enum EventKind {
     PasskeyAdded,
     PasskeyRemoved,
     PasskeyRefused,
+    DpopRefused,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Signup,
         Self::LoginSucceeded,
         Self::LoginFailed,
@@ -66,6 +67,7 @@ impl EventKind {
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
         Self::PasskeyRefused,
+        Self::DpopRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +97,7 @@ impl EventKind {
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
             Self::PasskeyRefused => "passkey_refused",
+            Self::DpopRefused => "dpop_refused",
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Family {
     /// How the session was started (RFC 8176 values, space-separated): every access token of
     /// the session carries it as `amr`.
     pub amr: String,
+    /// The thumbprint of the key the session is bound to (DPoP), if it is.
+    pub dpop_jkt: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,7 +43,7 @@ pub enum StartError {
 }
 
 const FAMILY_SELECT: &str = "SELECT f.id, f.user_id, f.chain_secret, f.user_agent, f.created_at,
-        f.last_used_at, f.expires_at, f.revoked_at, f.credentials_version, f.amr,
+        f.last_used_at, f.expires_at, f.revoked_at, f.credentials_version, f.amr, f.dpop_jkt,
         u.credentials_version AS user_credentials_version
    FROM refresh_families f JOIN users u ON u.id = f.user_id";
 
@@ -58,8 +60,8 @@ pub async fn create_family(
     let inserted = sqlx::query(
         "INSERT INTO refresh_families
            (id, user_id, chain_secret, user_agent, created_at, last_used_at, expires_at,
-            credentials_version, amr)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+            credentials_version, amr, dpop_jkt)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
           WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credentials_version = $8)",
     )
     .bind(&family.id)
@@ -71,6 +73,7 @@ pub async fn create_family(
     .bind(family.expires_at)
     .bind(family.credentials_version)
     .bind(&family.amr)
+    .bind(&family.dpop_jkt)
     .execute(&mut *tx)
     .await;
     match inserted {

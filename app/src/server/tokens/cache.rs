@@ -114,6 +114,7 @@ mod tests {
             role: "user",
             session_id: "sid",
             amr: "pwd",
+            dpop_jkt: None,
         };
         issue_access_token(keys, &policy(), subject, crate::server::now_unix()).unwrap()
     }

@@ -44,6 +44,16 @@ pub struct AccessClaims {
     /// session. Absent in tokens issued before it existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The key the token is bound to (RFC 9449 `cnf.jkt`): it is only accepted with a DPoP
+    /// proof by that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 confirmation claim, with the RFC 9449 JWK thumbprint member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 /// Issuer, audience, lifetime and leeway shared by issuing and verifying.
@@ -83,6 +93,8 @@ pub struct Subject<'a> {
     pub session_id: &'a str,
     /// Space-separated `amr` values.
     pub amr: &'a str,
+    /// The DPoP key thumbprint to bind the token to.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// Signs a new access token; returns it with its claims.
@@ -104,6 +116,9 @@ pub fn issue_access_token(
         role: subject.role.to_owned(),
         sid: subject.session_id.to_owned(),
         amr: subject.amr.split_whitespace().map(str::to_owned).collect(),
+        cnf: subject.dpop_jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_owned(),
+        }),
     };
     let signer = keys.signer();
     let mut header = Header::new(keys.algorithm());

@@ -27,6 +27,7 @@ pub(super) fn subject() -> Subject<'static> {
         role: "user",
         session_id: "s1",
         amr: "pwd",
+        dpop_jkt: None,
     }
 }
 
