@@ -2,6 +2,7 @@
 
 mod asserts;
 pub mod cli;
+pub mod dpop;
 pub mod keys;
 pub mod pg_cluster;
 pub mod sessions;

@@ -33,6 +33,7 @@ mod attacks;
 mod bounded;
 mod cli_users;
 mod cookie_endpoints;
+mod dpop;
 mod edges;
 mod errors;
 mod helpers;
