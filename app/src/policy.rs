@@ -9,3 +9,5 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 pub const EMAIL_MAX_CHARS: usize = 254;
 /// Digits of a TOTP code (RFC 6238 as authenticator apps use it: SHA-1, 30-second steps).
 pub const TOTP_CODE_DIGITS: usize = 6;
+/// Longest passkey name, in characters (the server's `passkeys::MAX_NAME_CHARS`).
+pub const PASSKEY_NAME_MAX_CHARS: usize = 64;

@@ -5,6 +5,8 @@ mod api_client;
 pub mod clipboard;
 pub mod jwt_view;
 pub mod keep_alive;
+pub mod passkey_ceremonies;
 pub mod token_store;
+pub mod webauthn;
 
 pub use api_client::ApiClient;
