@@ -115,6 +115,10 @@ pub fn CredentialsForm(
     /// second step).
     #[prop(optional)]
     focus_password: bool,
+    /// The username field also offers the user's passkeys in its suggestions (login: see
+    /// `passkey_sign_in`).
+    #[prop(optional)]
+    passkey_autofill: bool,
 ) -> impl IntoView {
     let username = username.unwrap_or_else(|| RwSignal::new(String::new()));
     let password = RwSignal::new(String::new());
@@ -149,7 +153,7 @@ pub fn CredentialsForm(
                     id="username"
                     name="username"
                     type="text"
-                    autocomplete="username"
+                    autocomplete=if passkey_autofill { "username webauthn" } else { "username" }
                     autocapitalize="none"
                     spellcheck="false"
                     required

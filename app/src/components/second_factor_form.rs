@@ -1,14 +1,20 @@
-//! The second step of a login, for an account with two-factor authentication: the password was
-//! right and the server answered `mfa_required` with a short-lived `mfa_token`. A code from the
-//! app (or, toggled, a recovery code) finishes the login exactly like a password alone would.
+//! The second step of a login, for an account with a second factor: the password was right and
+//! the server answered `mfa_required` with a short-lived `mfa_token`. A code from the app (or,
+//! toggled, a recovery code), or one of the account's passkeys (`passkey`), finishes the login
+//! exactly like a password alone would. With passkeys as the only second factor the step is
+//! just the passkey button.
 //!
-//! Focus moves to the code field when the step appears and when the toggle switches fields.
-//! When the token is no longer good (5 minutes passed, or too many wrong codes) the page goes back
-//! to the password step.
+//! Focus moves to the code field (or the passkey button) when the step appears, and when the
+//! toggle switches fields. When the token is no longer good (5 minutes passed, or too many wrong
+//! codes) the page goes back to the password step.
 
+mod passkey;
+
+use leptos::either::Either;
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use self::passkey::{use_passkey_proof, PasskeyButton, PasskeyProof};
 use crate::api::mfa::mfa_verify;
 use crate::api::TokenResponse;
 use crate::components::code_fields::{typed_code, RecoveryCodeField, TotpCodeField};
@@ -34,13 +40,60 @@ pub fn SecondFactorForm(
     on_back: Callback<Option<&'static str>>,
 ) -> impl IntoView {
     let mfa_token = challenge.mfa_token;
-    let offers_recovery = challenge.methods.iter().any(|m| m == "recovery_code");
+    let offers = |method: &str| challenge.methods.iter().any(|m| m == method);
+    let error = RwSignal::new(None::<String>);
+    let passkey =
+        offers("passkey").then(|| use_passkey_proof(mfa_token.clone(), error, on_success, on_back));
+    match passkey {
+        Some(proof) if !offers("totp") => {
+            Either::Left(view! { <PasskeyOnlyStep proof=proof error=error on_back=on_back /> })
+        }
+        _ => Either::Right(view! {
+            <CodeStep mfa_token=mfa_token offers_recovery=offers("recovery_code") passkey=passkey
+                error=error on_success=on_success on_back=on_back />
+        }),
+    }
+}
+
+/// A passkey is the account's only second factor: its button is the step.
+#[component]
+fn PasskeyOnlyStep(
+    proof: PasskeyProof,
+    error: RwSignal<Option<String>>,
+    on_back: Callback<Option<&'static str>>,
+) -> impl IntoView {
+    view! {
+        <section class="card form" aria-labelledby="second-step-title" data-testid="second-factor-step">
+            <div>
+                <h2 id="second-step-title" class="form-title">"Two-factor authentication"</h2>
+                <p class="muted form-intro">"Your password was right. Finish logging in with one of your passkeys."</p>
+            </div>
+            <PasskeyButton proof=proof primary=true />
+            <p class="form-error" role="alert">{move || error.get()}</p>
+            <div class="form-links">
+                <button type="button" class="link-button" on:click=move |_| on_back.run(None)>
+                    "Start over"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// A code from the app or a recovery code, and the passkey button when the account has one.
+#[component]
+fn CodeStep(
+    mfa_token: String,
+    offers_recovery: bool,
+    passkey: Option<PasskeyProof>,
+    error: RwSignal<Option<String>>,
+    on_success: Callback<TokenResponse>,
+    on_back: Callback<Option<&'static str>>,
+) -> impl IntoView {
     let use_recovery = RwSignal::new(false);
     let code = RwSignal::new(String::new());
     let recovery_code = RwSignal::new(String::new());
     let code_ref = NodeRef::<Input>::new();
     let recovery_ref = NodeRef::<Input>::new();
-    let error = RwSignal::new(None::<String>);
 
     // The field on show takes focus: when the step appears, and after each toggle.
     Effect::new(move |_| {
@@ -129,6 +182,10 @@ pub fn SecondFactorForm(
                 </Show>
                 {move || if pending.get() { "Verifying…" } else { "Verify" }}
             </button>
+            {passkey.map(|proof| view! {
+                <p class="divider"><span>"or"</span></p>
+                <PasskeyButton proof=proof />
+            })}
             <div class="form-links">
                 {offers_recovery.then(|| view! {
                     <button type="button" class="link-button" on:click=toggle>

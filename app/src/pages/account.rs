@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::components::account_details::account_resource;
 use crate::components::email_card::EmailCard;
+use crate::components::passkeys_card::PasskeysCard;
 use crate::components::password_form::PasswordForm;
 use crate::components::require_auth::RequireAuth;
 use crate::components::sessions_list::SessionsList;
@@ -32,6 +33,7 @@ fn AccountCards() -> impl IntoView {
             {SyncHydrate(view! { <crate::components::activity_list::AccountActivity /> })}
             {SyncHydrate(view! { <EmailCard details=details /> })}
             {SyncHydrate(view! { <TwoFactorCard details=details /> })}
+            {SyncHydrate(view! { <PasskeysCard details=details /> })}
             {SyncHydrate(view! { <PasswordForm details=details /> })}
         </section>
     }

@@ -1,6 +1,6 @@
-//! `/login`: the password step, then, for an account with two-factor authentication, the code
-//! step (`SecondFactorForm`) in its place. Either way the login ends the same: the token is kept
-//! and the browser goes to `next`.
+//! `/login`: the password step (with a passkey sign-in under it: `PasskeySignIn`), then, for an
+//! account with a second factor, its step (`SecondFactorForm`: a code or a passkey) in its place.
+//! Every way ends the same: the token is kept and the browser goes to `next`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,7 @@ use crate::auth_context::use_auth;
 use crate::components::credentials_form::{
     use_credentials_submit_with, Credentials, CredentialsForm,
 };
+use crate::components::passkey_sign_in::PasskeySignIn;
 use crate::components::second_factor_form::SecondFactorForm;
 use crate::error::{ApiError, ErrorCode, MfaChallenge};
 use crate::next_path::safe_next;
@@ -65,6 +66,7 @@ pub fn LoginPage() -> impl IntoView {
                 move || challenge.with(Option::is_none),
                 move || SyncHydrate(view! {
                     <CredentialsForm
+                        passkey_autofill=true
                         fallback_action="/login"
                         submit_label="Log in"
                         pending_label="Logging in…"
@@ -77,6 +79,7 @@ pub fn LoginPage() -> impl IntoView {
                         error=submit.error
                         on_submit=submit.on_submit
                     />
+                    <PasskeySignIn on_success=logged_in />
                 }),
                 move || challenge.get_untracked().map(|challenge| SyncHydrate(view! {
                     <SecondFactorForm challenge=challenge on_success=logged_in on_back=on_back />
