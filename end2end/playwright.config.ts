@@ -2,10 +2,11 @@ import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 
 // The server under test: started here with a fresh database, or an already running one when
-// TOKENGATE_E2E_BASE_URL is set (then nothing is started).
+// TOKENGATE_E2E_BASE_URL is set (then nothing is started). The browser talks to it as localhost,
+// not 127.0.0.1: WebAuthn (tests/passkeys.spec.ts) needs a domain name as its relying party ID.
 const port = Number(process.env.TOKENGATE_E2E_PORT ?? 3100);
 const externalBaseURL = process.env.TOKENGATE_E2E_BASE_URL;
-const baseURL = externalBaseURL ?? `http://127.0.0.1:${port}`;
+const baseURL = externalBaseURL ?? `http://localhost:${port}`;
 
 // A second server whose access tokens live 6 seconds (no leeway), for the session-keeping specs
 // (tests/sessions.spec.ts). Started here unless TOKENGATE_E2E_SHORT_BASE_URL names a running one;
@@ -13,7 +14,7 @@ const baseURL = externalBaseURL ?? `http://127.0.0.1:${port}`;
 // TOKENGATE_E2E_SHORT_BASE_URL, set here for the test workers.
 const shortPort = Number(process.env.TOKENGATE_E2E_SHORT_PORT ?? 3101);
 const externalShortBaseURL = process.env.TOKENGATE_E2E_SHORT_BASE_URL;
-const shortBaseURL = externalShortBaseURL ?? `http://127.0.0.1:${shortPort}`;
+const shortBaseURL = externalShortBaseURL ?? `http://localhost:${shortPort}`;
 process.env.TOKENGATE_E2E_SHORT_BASE_URL = shortBaseURL;
 
 // The first server's data directory (relative to end2end/, where it runs). Without an SMTP URL it
@@ -29,6 +30,8 @@ function serverEnv(addressPort: number, dataDir: string): Record<string, string>
     LEPTOS_SITE_PKG_DIR: "pkg",
     LEPTOS_OUTPUT_NAME: "tokengate",
     LEPTOS_SITE_ADDR: `127.0.0.1:${addressPort}`,
+    // The origin the browser uses (see baseURL): passkeys' relying party, links in mails.
+    TOKENGATE_PUBLIC_URL: `http://localhost:${addressPort}`,
     TOKENGATE_DATA_DIR: dataDir,
     // Cheap hashing: the suite creates many accounts on a small machine.
     TOKENGATE_ARGON2_MEMORY_KIB: "8192",

@@ -69,7 +69,7 @@ export async function storedToken(page: Page): Promise<string | null> {
  * `exp` is checked without leeway, so refreshes happen every few seconds. A spec opts in with
  * `test.use({ baseURL: SHORT_TTL_BASE_URL })`.
  */
-export const SHORT_TTL_BASE_URL = process.env.TOKENGATE_E2E_SHORT_BASE_URL ?? "http://127.0.0.1:3101";
+export const SHORT_TTL_BASE_URL = process.env.TOKENGATE_E2E_SHORT_BASE_URL ?? "http://localhost:3101";
 export const SHORT_TTL_SECS = 6;
 
 /** The name of the HttpOnly refresh-token cookie (path /api/auth). */
