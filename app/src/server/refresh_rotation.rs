@@ -229,7 +229,9 @@ mod tests {
         let db = memory_db().await;
         let policy = session_policy();
         let alice = user(&db, "alice").await;
-        let (family, token) = start(&db, &policy, &alice, "test", "pwd", None, 0).await.unwrap();
+        let (family, token) = start(&db, &policy, &alice, "test", "pwd", None, 0)
+            .await
+            .unwrap();
         (db, policy, family, token)
     }
 
