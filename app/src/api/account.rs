@@ -30,6 +30,8 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
     let email_verified = user.email_verified_at.is_some();
     let mfa_enabled = mfa::has_confirmed_totp(&state.db, &user.id).await?;
     let recovery_codes_left = mfa::recovery_codes_left(&state.db, &user.id).await?;
+    let passkeys = crate::server::db::passkeys::count(&state.db, &user.id).await?;
+    let has_password = user.has_password();
     let current = user.email.as_deref();
     let pending_email = pending.filter(|p| current.is_none_or(|e| !e.eq_ignore_ascii_case(p)));
     Ok(AccountDetails {
@@ -42,6 +44,8 @@ pub async fn account() -> Result<AccountDetails, ApiError> {
         pending_email,
         mfa_enabled,
         recovery_codes_left,
+        has_password,
+        passkeys,
     })
 }
 

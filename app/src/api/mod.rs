@@ -62,6 +62,16 @@ pub struct AccountDetails {
     pub mfa_enabled: bool,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
+    /// False for a passkey-only account (no password to confirm changes with).
+    #[serde(default = "yes")]
+    pub has_password: bool,
+    /// Passkeys on the account (with a password, they are a second factor).
+    #[serde(default)]
+    pub passkeys: i64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A request taken on (202): mail will follow where the rules say so, and the answer is the same

@@ -171,7 +171,13 @@ async fn pages_are_not_cached_long() {
     let server = serve(&site, false).await;
 
     for (path, status) in [("/", 200), ("/login", 200), ("/no-such-page", 404)] {
-        let response = server.get(path).await;
+        let response = match server.client.get(server.url(path)).send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let (_, printed) = server.stop().await;
+                panic!("GET {path} failed: {e:?}; the server printed:\n{printed}");
+            }
+        };
 
         let headers = response.headers();
         assert_eq!(response.status().as_u16(), status, "{path}");

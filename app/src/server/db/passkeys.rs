@@ -68,9 +68,9 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, row: &PasskeyRow) -> Result<
     }
 }
 
-/// Records a use: the updated credential (its new counter) and the time. Only if the stored
-/// credential is still `before`: of two concurrent uses of one assertion... or two assertions
-/// racing, the one that read an outdated counter changes nothing (`false`).
+/// Records a use: the updated credential (its new counter) and the time, only if the stored
+/// credential is still `before`: of two assertions racing, the one checked against an outdated
+/// counter changes nothing (`false`).
 pub async fn record_use(
     conn: &mut sqlx::AnyConnection,
     id: &str,
@@ -184,43 +184,29 @@ pub async fn create_ceremony(
 }
 
 /// Takes a live ceremony of `purpose` out of the table: it is deleted whatever happens next, so
-/// it can be finished once. Of two concurrent takes, one gets it.
+/// it can be finished once. One statement (`DELETE ... RETURNING`): of two concurrent takes, one
+/// gets the row, and no read-then-write transaction can meet SQLite's busy snapshot.
 pub async fn take_ceremony(
     db: &Db,
     id_hash: &str,
     purpose: &str,
     now: i64,
 ) -> Result<Option<CeremonyRow>, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
-    let row: Option<(CeremonyRow, i64)> = sqlx::query_as::<_, CeremonyRowWithExpiry>(
-        "SELECT purpose, user_id, context, state, expires_at FROM webauthn_ceremonies
-          WHERE id_hash = $1",
+    let row: Option<CeremonyRowWithExpiry> = sqlx::query_as(
+        "DELETE FROM webauthn_ceremonies WHERE id_hash = $1
+         RETURNING purpose, user_id, context, state, expires_at",
     )
     .bind(id_hash)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| {
-        (
-            CeremonyRow {
-                purpose: r.purpose,
-                user_id: r.user_id,
-                context: r.context,
-                state: r.state,
-            },
-            r.expires_at,
-        )
-    });
-    let Some((row, expires_at)) = row else {
-        return Ok(None);
-    };
-    let deleted = sqlx::query("DELETE FROM webauthn_ceremonies WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    tx.commit().await?;
-    let live = deleted == 1 && expires_at > now && row.purpose == purpose;
-    Ok(live.then_some(row))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row
+        .filter(|r| r.expires_at > now && r.purpose == purpose)
+        .map(|r| CeremonyRow {
+            purpose: r.purpose,
+            user_id: r.user_id,
+            context: r.context,
+            state: r.state,
+        }))
 }
 
 #[derive(sqlx::FromRow)]

@@ -31,8 +31,8 @@ use crate::error::{ApiError, ErrorCode};
 pub const CEREMONY_TTL_SECS: i64 = 300;
 /// Passkeys one account may have.
 pub const MAX_PASSKEYS_PER_ACCOUNT: i64 = 10;
-/// Longest passkey name, in characters.
-pub const MAX_NAME_CHARS: usize = 64;
+/// Longest passkey name, in characters (the form's limit too).
+pub const MAX_NAME_CHARS: usize = crate::policy::PASSKEY_NAME_MAX_CHARS;
 /// A passwordless account's step-up: its session must have started this recently.
 pub const RECENT_SIGN_IN_SECS: i64 = 300;
 /// The RFC 8176 `amr` of a passwordless sign-in: a key held by the user (`hwk`) that verified
