@@ -9,7 +9,7 @@ use std::future::Future;
 use leptos::prelude::*;
 
 use crate::client::keep_alive::{self, Exchange};
-use crate::client::{jwt_view, token_store};
+use crate::client::{dpop, jwt_view, token_store};
 use crate::error::{ApiError, ErrorCode};
 
 /// The `role` of administrators (the server's `db::users::ADMIN_ROLE`).
@@ -72,9 +72,11 @@ impl AuthContext {
         }
     }
 
-    /// Forgets the token: storage is cleared, every guarded page redirects to login.
+    /// Forgets the token: storage is cleared, every guarded page redirects to login, and this
+    /// browser's DPoP key is deleted (the next login binds a new one).
     pub fn logged_out(&self) {
         token_store::clear();
+        dpop::discard();
         self.received_at.set_value(None);
         self.token.set(None);
     }
@@ -105,14 +107,16 @@ impl AuthContext {
         }
     }
 
-    /// Runs a protected call; on 401 `invalid_token`, refreshes once and runs it again.
+    /// Runs a protected call; on 401 `invalid_token` (or `invalid_dpop_proof`: this browser's
+    /// key is not the token's, e.g. it was deleted), refreshes once and runs it again. A session
+    /// whose key is gone cannot refresh either, and ends.
     pub async fn with_session<T, F, Fut>(self, call: F) -> Result<T, ApiError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
         match call().await {
-            Err(err) if err.error == ErrorCode::InvalidToken => {
+            Err(err) if refused_credentials(&err) => {
                 if self.refresh_now().await {
                     call().await
                 } else {
@@ -122,6 +126,15 @@ impl AuthContext {
             other => other,
         }
     }
+}
+
+/// True for the refusals a refresh may cure: the token (`invalid_token`) or its proof
+/// (`invalid_dpop_proof`).
+fn refused_credentials(err: &ApiError) -> bool {
+    matches!(
+        err.error,
+        ErrorCode::InvalidToken | ErrorCode::InvalidDpopProof
+    )
 }
 
 pub fn provide_auth() {

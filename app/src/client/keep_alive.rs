@@ -35,7 +35,9 @@ pub enum Exchange {
     Unreachable,
 }
 
-/// Exchanges the refresh cookie for a new access token.
+/// Exchanges the refresh cookie for a new access token. The call goes through `ApiClient`, which
+/// adds the DPoP proof a bound session needs (a refresh without this browser's key fails and
+/// ends the session here).
 pub async fn exchange() -> Exchange {
     match crate::api::refresh::refresh().await {
         Ok(response) => Exchange::Renewed(response.access_token),

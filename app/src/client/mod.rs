@@ -3,6 +3,7 @@
 
 mod api_client;
 pub mod clipboard;
+pub mod dpop;
 pub mod jwt_view;
 pub mod keep_alive;
 pub mod passkey_ceremonies;
