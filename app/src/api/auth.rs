@@ -23,8 +23,8 @@ pub async fn signup(
     use crate::server::email_address::EmailAddress;
     use crate::server::recovery::links::send_verification;
     use crate::server::request::client_key;
-    use crate::server::response::{internal, set_status};
-    use crate::server::session_start::{start_session_with, AMR_PASSWORD};
+    use crate::server::response::internal;
+    use crate::server::session_start::{first_session, AMR_PASSWORD};
     use crate::server::state::app_state;
     use crate::server::throttle;
 
@@ -71,19 +71,7 @@ pub async fn signup(
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created");
-    match start_session_with(&state, &user, AMR_PASSWORD, None).await {
-        Ok(response) => {
-            set_status(axum::http::StatusCode::CREATED);
-            Ok(response)
-        }
-        Err(err) => {
-            // Never leave an account behind whose sign-up answered an error: the retry must not
-            // meet "username taken" (best effort: with the database gone this fails too, and
-            // logging in with the new credentials works).
-            let _ = users::delete(&state.db, &user.id).await;
-            Err(err)
-        }
-    }
+    first_session(&state, &user, AMR_PASSWORD).await
 }
 
 /// Checks the credentials and issues an access token. `username` may also be the account's

@@ -45,12 +45,23 @@ pub fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaims, Api
     Ok(claims)
 }
 
-/// For server functions: the verified claims of the caller, or 401.
+/// The caller's claims, once verified in this request: a server function that checks the caller
+/// twice (a live session, then step-up) must not present the request's DPoP proof twice, which
+/// would be a replay.
+#[derive(Clone)]
+struct Authenticated(AccessClaims);
+
+/// For server functions: the verified claims of the caller (verified once per request), or 401.
 pub async fn require_user() -> Result<AccessClaims, ApiError> {
+    if let Some(Authenticated(claims)) = leptos::prelude::use_context::<Authenticated>() {
+        return Ok(claims);
+    }
     let state = super::state::app_state()?;
     // Read in place from the request parts Leptos keeps in the context (extracting a `HeaderMap`
     // would copy every header of every request first).
-    super::request::with_parts(|parts| authenticate(&state, parts))?
+    let claims = super::request::with_parts(|parts| authenticate(&state, parts))??;
+    leptos::prelude::provide_context(Authenticated(claims.clone()));
+    Ok(claims)
 }
 
 /// For sensitive server functions: the token must also belong to a session that is still live

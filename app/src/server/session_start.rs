@@ -68,6 +68,27 @@ pub async fn start_session_with(
     token_response(state, user, &family)
 }
 
+/// The first session of an account just created (sign-up): 201. If it cannot start, the account
+/// is deleted again (best effort): a sign-up that answered an error must not leave an account
+/// behind, or the retry would meet "username taken" (with the database gone this fails too, and
+/// logging in with the new credentials works).
+pub async fn first_session(
+    state: &AppState,
+    user: &UserRecord,
+    amr: &str,
+) -> Result<TokenResponse, ApiError> {
+    match start_session_with(state, user, amr, None).await {
+        Ok(response) => {
+            super::response::set_status(axum::http::StatusCode::CREATED);
+            Ok(response)
+        }
+        Err(err) => {
+            let _ = super::db::users::delete(&state.db, &user.id).await;
+            Err(err)
+        }
+    }
+}
+
 pub fn account_disabled() -> ApiError {
     ApiError::new(
         crate::error::ErrorCode::AccountDisabled,

@@ -254,7 +254,29 @@ async fn a_bad_proof_at_login_is_a_401_never_a_5xx(backend: Backend) {
     assert_challenge(send(two).await, "invalid_dpop_proof").await;
 }
 
+async fn a_bound_session_passes_step_up_with_one_proof(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    let key = DpopKey::new();
+    let token = bound_signup(&server, &key).await.access_token;
+
+    // These check the live session and then the password: the one proof counts once.
+    for path in [
+        "/api/auth/mfa/totp/setup",
+        "/api/auth/passkeys/register/start",
+    ] {
+        let proof = key.proof("POST", &server.htu(path), Some(&token));
+        let request = server
+            .client
+            .post(server.url(path))
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .json(&json!({ "password": PASSWORD }));
+        json_with_status(send(request).await, 200).await;
+    }
+}
+
 on_both_backends!(
+    a_bound_session_passes_step_up_with_one_proof,
     a_proof_at_sign_up_binds_the_tokens_to_the_key,
     a_bound_token_is_refused_as_bearer_or_without_a_proof,
     another_keys_proof_is_refused,

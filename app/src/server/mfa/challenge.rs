@@ -77,17 +77,8 @@ pub async fn finish(
     proof: Proof<'_>,
     now: i64,
 ) -> Result<(UserRecord, Used), ApiError> {
-    if !secret_token::is_well_formed(mfa_token) {
-        return Err(invalid_mfa_token());
-    }
+    let user = peek(state, mfa_token, now).await?;
     let hash = secret_token::hash(mfa_token);
-    let challenge = mfa::find_challenge(&state.db, &hash, MAX_CODE_FAILURES, now)
-        .await?
-        .ok_or_else(invalid_mfa_token)?;
-    let user = users::find_by_id(&state.db, &challenge.user_id)
-        .await?
-        .filter(|u| u.credentials_version == challenge.credentials_version)
-        .ok_or_else(invalid_mfa_token)?;
     let bucket = throttle::account_bucket(&user.username.to_ascii_lowercase());
     let policy = &state.throttle;
     throttle::admit(&state.db, policy, &bucket, policy.login_max_failures, now).await?;

@@ -12,8 +12,7 @@ use crate::server::credentials::Username;
 use crate::server::db::users::{self, CreateUserError, NO_PASSWORD};
 use crate::server::email_address::EmailAddress;
 use crate::server::recovery::links::send_verification;
-use crate::server::response::set_status;
-use crate::server::session_start::start_session_with;
+use crate::server::session_start::first_session;
 use crate::server::state::AppState;
 
 /// Creates the account `user_id` of a finished sign-up ceremony with its passkey, and starts its
@@ -56,15 +55,5 @@ pub async fn create_account(
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created with a passkey");
-    match start_session_with(state, &user, AMR_PASSKEY, None).await {
-        Ok(response) => {
-            set_status(axum::http::StatusCode::CREATED);
-            Ok(response)
-        }
-        Err(err) => {
-            // As for a password sign-up: no account is left behind by an answer that failed.
-            let _ = users::delete(&state.db, &user.id).await;
-            Err(err)
-        }
-    }
+    first_session(state, &user, AMR_PASSKEY).await
 }
