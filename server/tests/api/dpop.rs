@@ -138,7 +138,7 @@ async fn a_proof_for_another_request_or_a_stale_one_is_refused(backend: Backend)
     let cases = [
         key.proof("POST", &server.htu("/api/me"), Some(&token)),
         key.proof("GET", &server.htu("/api/account"), Some(&token)),
-        key.proof("GET", &format!("http://evil.example/api/me"), Some(&token)),
+        key.proof("GET", "http://evil.example/api/me", Some(&token)),
         key.proof("GET", &server.htu("/api/me"), Some("another token")),
         key.proof("GET", &server.htu("/api/me"), None),
         key.proof_aged("GET", &server.htu("/api/me"), Some(&token), 120),

@@ -97,7 +97,7 @@ impl Authenticator {
         if rcr.public_key.allow_credentials.is_empty() {
             rcr.public_key.allow_credentials = vec![AllowCredentials {
                 type_: "public-key".into(),
-                id: id.to_vec().into(),
+                id: id.to_vec(),
                 transports: None,
             }];
         } else {
@@ -109,7 +109,7 @@ impl Authenticator {
             .soft
             .do_authentication(self.origin.clone(), rcr)
             .expect("the authenticator answers");
-        credential.response.user_handle = handle.map(|h| h.to_vec().into());
+        credential.response.user_handle = handle.map(|h| h.to_vec());
         serde_json::to_value(credential).unwrap()
     }
 
