@@ -126,13 +126,15 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
             failed("account_disabled").await?;
             Err(crate::server::session_start::account_disabled())
         }
-        Some(user) if crate::server::mfa::challenge::is_required(&state, &user).await? => {
-            attempt.password_passed(&state).await?;
-            tracing::info!(user_id = %user.id, "password accepted, second factor required");
-            crate::server::metrics_names::login("mfa_required");
-            Err(crate::server::mfa::challenge::start(&state, &user, now).await?)
-        }
         Some(user) => {
+            let methods = crate::server::mfa::challenge::methods(&state, &user).await?;
+            if !methods.is_empty() {
+                attempt.password_passed(&state).await?;
+                tracing::info!(user_id = %user.id, "password accepted, second factor required");
+                crate::server::metrics_names::login("mfa_required");
+                let challenge = crate::server::mfa::challenge::start(&state, &user, methods, now);
+                return Err(challenge.await?);
+            }
             attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");
             let started = start_session(&state, &user).await;

@@ -28,9 +28,15 @@ pub async fn list(db: &Db, user_id: &str) -> Result<Vec<PasskeyRow>, sqlx::Error
 
 /// How many passkeys `user_id` has.
 pub async fn count(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    count_on(&mut conn, user_id).await
+}
+
+/// [`count`] on `conn` (inside the caller's transaction).
+pub async fn count_on(conn: &mut sqlx::AnyConnection, user_id: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
         .bind(user_id)
-        .fetch_one(&db.pool)
+        .fetch_one(conn)
         .await
 }
 

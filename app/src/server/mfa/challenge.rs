@@ -10,9 +10,14 @@ use crate::server::secret_token;
 use crate::server::state::AppState;
 use crate::server::throttle;
 
-/// Issues a challenge for `user` (whose password was just checked) and returns the 403
-/// `mfa_required` answer that carries it.
-pub async fn start(state: &AppState, user: &UserRecord, now: i64) -> Result<ApiError, ApiError> {
+/// Issues a challenge for `user` (whose password was just checked; `methods` from
+/// [`methods`], not empty) and returns the 403 `mfa_required` answer that carries it.
+pub async fn start(
+    state: &AppState,
+    user: &UserRecord,
+    methods: Vec<String>,
+    now: i64,
+) -> Result<ApiError, ApiError> {
     let token = secret_token::generate();
     let hash = secret_token::hash(&token);
     let version = user.credentials_version;
@@ -21,7 +26,6 @@ pub async fn start(state: &AppState, user: &UserRecord, now: i64) -> Result<ApiE
         ErrorCode::MfaRequired,
         "Enter the code from your authenticator app",
     );
-    let methods = methods(state, user).await?;
     if methods.first().map(String::as_str) == Some("passkey") {
         answer.message = "Use your passkey to finish signing in".into();
     }
@@ -32,15 +36,9 @@ pub async fn start(state: &AppState, user: &UserRecord, now: i64) -> Result<ApiE
     Ok(answer)
 }
 
-/// True when logging in to `user` with the password needs a second step: a confirmed TOTP
-/// factor or a passkey.
-pub async fn is_required(state: &AppState, user: &UserRecord) -> Result<bool, ApiError> {
-    Ok(!methods(state, user).await?.is_empty())
-}
-
-/// What can finish `user`'s login: `totp` and `recovery_code` with a TOTP factor, `passkey`
-/// with a passkey.
-async fn methods(state: &AppState, user: &UserRecord) -> Result<Vec<String>, ApiError> {
+/// What can finish `user`'s password login: `totp` and `recovery_code` with a TOTP factor,
+/// `passkey` with a passkey. Empty: the password alone logs in.
+pub async fn methods(state: &AppState, user: &UserRecord) -> Result<Vec<String>, ApiError> {
     let mut methods = Vec::new();
     if mfa::has_confirmed_totp(&state.db, &user.id).await? {
         methods.extend(["totp".to_owned(), "recovery_code".to_owned()]);

@@ -96,11 +96,7 @@ pub async fn remove(
     if !store::delete(&mut tx, &user.id, id).await? {
         return Err(not_found());
     }
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
-        .bind(&user.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if left == 0 && !user.has_password() {
+    if store::count_on(&mut tx, &user.id).await? == 0 && !user.has_password() {
         return Err(ApiError::new(
             ErrorCode::LastCredential,
             "This is your only way to sign in. Add another passkey (or set a password) first.",
