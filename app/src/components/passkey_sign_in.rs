@@ -28,7 +28,13 @@ pub fn PasskeySignIn(
     let autofill_waiting = RwSignal::new(false);
     // Each autofill run has a generation; stopping bumps it, so a run still starting gives up.
     let generation = StoredValue::new(0_u32);
+    // The browser's handle is not `Send` (local storage); the server's is a unit and must not
+    // be local: the owner's cleanup (`stop_autofill`) runs wherever the response stream is
+    // polled, another thread than the render's, where a local value panics on access.
+    #[cfg(feature = "hydrate")]
     let waiting = StoredValue::new_local(None::<AbortHandle>);
+    #[cfg(not(feature = "hydrate"))]
+    let waiting = StoredValue::new(None::<AbortHandle>);
     let is_current = move |mine: u32| generation.try_get_value() == Some(mine);
     let stop_autofill = move || {
         generation.try_update_value(|g| *g = g.wrapping_add(1));

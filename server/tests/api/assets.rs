@@ -193,3 +193,52 @@ async fn pages_are_not_cached_long() {
         );
     }
 }
+
+/// Every page renders whole while many are rendered at once: a page's reactive owner is cleaned
+/// up wherever its response stream is polled, often another worker thread than the render's,
+/// and a component that kept a thread-local value there used to panic mid-stream (the login
+/// page's passkey autofill handle: a cut-off page, `IncompleteMessage` here).
+#[tokio::test]
+async fn pages_render_whole_under_concurrent_requests() {
+    let site = site();
+    let server = serve(&site, false).await;
+    let paths = ["/login", "/signup", "/", "/account", "/forgot-password"];
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..120 {
+        let (client, path) = (server.client.clone(), paths[i % paths.len()]);
+        let url = server.url(path);
+        tasks.spawn(async move {
+            let response = client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| format!("{path}: {e:?}"))?;
+            let status = response.status().as_u16();
+            let body = response
+                .text()
+                .await
+                .map_err(|e| format!("{path}: {e:?}"))?;
+            Ok::<_, String>((path, status, body))
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("request task") {
+            Ok((path, status, body)) => {
+                // The stream's last chunk: the scripts after `</html>`.
+                let whole = body.contains("</html>") && body.trim_end().ends_with("</script>");
+                if status != 200 || !whole {
+                    failures.push(format!("{path}: {status}, {} bytes", body.len()));
+                }
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    if !failures.is_empty() {
+        let (_, printed) = server.stop().await;
+        panic!(
+            "{} pages cut off: {failures:?}; the server printed:\n{printed}",
+            failures.len()
+        );
+    }
+}
