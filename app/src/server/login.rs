@@ -94,13 +94,10 @@ impl LoginAttempt {
     }
 
     /// A success takes the address's count back (others behind it keep theirs) and clears the
-    /// account's.
+    /// account's, in one transaction.
     pub async fn succeeded(self, state: &AppState) -> Result<(), ApiError> {
-        throttle::forgive(&state.db, &self.ip_bucket).await?;
-        if let Some(bucket) = &self.account_bucket {
-            throttle::clear(&state.db, bucket).await?;
-        }
-        Ok(())
+        throttle::forgive_and_clear(&state.db, &self.ip_bucket, self.account_bucket.as_deref())
+            .await
     }
 }
 

@@ -83,6 +83,10 @@ fn successor(chain_secret: &str, parent: &str) -> String {
 /// Starts a family for `user` as read when their password was checked; returns it with its
 /// first refresh token. `CredentialsChanged` when the password changed (or the account went)
 /// since that read: the login must then fail.
+/// Starts a family for `user`. With `login`, the same transaction records that event (with
+/// the new session) and the account's last-login time: one commit for the whole session start
+/// (each commit is an fsync on SQLite).
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     db: &Db,
     policy: &SessionPolicy,
@@ -90,6 +94,7 @@ pub async fn start(
     user_agent: &str,
     amr: &str,
     dpop_jkt: Option<&str>,
+    login: Option<(EventKind, &Origin)>,
     now: i64,
 ) -> Result<(Family, String), StartError> {
     let family = Family {
@@ -107,7 +112,10 @@ pub async fn start(
         dpop_jkt: dpop_jkt.map(str::to_owned),
     };
     let token = random_token();
-    store::create_family(db, &family, &hash_token(&token), policy.max_per_user).await?;
+    let event = login
+        .map(|(kind, origin)| NewEvent::by_user(kind, &user.id, origin, now).session(&family.id));
+    let hash = hash_token(&token);
+    store::create_family(db, &family, &hash, policy.max_per_user, event.as_ref()).await?;
     Ok((family, token))
 }
 
@@ -229,7 +237,7 @@ mod tests {
         let db = memory_db().await;
         let policy = session_policy();
         let alice = user(&db, "alice").await;
-        let (family, token) = start(&db, &policy, &alice, "test", "pwd", None, 0)
+        let (family, token) = start(&db, &policy, &alice, "test", "pwd", None, None, 0)
             .await
             .unwrap();
         (db, policy, family, token)

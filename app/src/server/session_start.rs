@@ -49,8 +49,10 @@ pub async fn start_session_with(
     })??;
     let jkt = jkt.as_deref();
     let sessions = &state.sessions;
+    let login = event.map(|kind| (kind, &origin));
     let started =
-        super::refresh_rotation::start(&state.db, sessions, user, &agent, amr, jkt, now).await;
+        super::refresh_rotation::start(&state.db, sessions, user, &agent, amr, jkt, login, now)
+            .await;
     let (family, refresh) = match started {
         Ok(started) => started,
         Err(StartError::CredentialsChanged) => {
@@ -60,11 +62,6 @@ pub async fn start_session_with(
         Err(StartError::Db(e)) => return Err(e.into()),
     };
     set_refresh_cookie(&state.refresh_cookie, &refresh, family.expires_at - now);
-    if let Some(kind) = event {
-        let event = NewEvent::by_user(kind, &user.id, &origin, now).session(&family.id);
-        audit::record_alone(state, &event).await?;
-        super::db::users::touch_last_login(&state.db, &user.id, now).await?;
-    }
     token_response(state, user, &family)
 }
 

@@ -163,6 +163,15 @@ pub async fn forgive(db: &Db, bucket: &str) -> Result<(), ApiError> {
     Ok(store::forgive(db, bucket).await?)
 }
 
+/// `forgive(forgiven)` and `clear(cleared)` with one commit (a successful login).
+pub async fn forgive_and_clear(
+    db: &Db,
+    forgiven: &str,
+    cleared: Option<&str>,
+) -> Result<(), ApiError> {
+    Ok(store::forgive_and_clear(db, forgiven, cleared).await?)
+}
+
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), ApiError> {
     Ok(store::clear(db, bucket).await?)
 }

@@ -4,6 +4,7 @@
 //! (`refresh_rotation::is_live`) can tell a session started under old credentials from a current one.
 
 use super::Db;
+use crate::server::audit::NewEvent;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Family {
@@ -50,11 +51,15 @@ const FAMILY_SELECT: &str = "SELECT f.id, f.user_id, f.chain_secret, f.user_agen
 /// Creates a family with its first refresh token, in one transaction, only if the user's
 /// credentials are still at `family.credentials_version`; then ends the user's least recently
 /// used sessions beyond `max_per_user`.
+/// Inserts `family` with its first token, ends the user's least recently used families past
+/// `max_per_user`, and with `login` records that event and the user's last-login time, all in
+/// one transaction.
 pub async fn create_family(
     db: &Db,
     family: &Family,
     first_token_hash: &str,
     max_per_user: i64,
+    login: Option<&NewEvent<'_>>,
 ) -> Result<(), StartError> {
     let mut tx = db.pool.begin().await?;
     let inserted = sqlx::query(
@@ -106,6 +111,10 @@ pub async fn create_family(
     .bind(family.created_at)
     .execute(&mut *tx)
     .await?;
+    if let Some(event) = login {
+        crate::server::audit::record(&mut *tx, event).await?;
+        super::users::touch_last_login_in(&mut *tx, &family.user_id, event.at).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

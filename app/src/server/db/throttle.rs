@@ -67,20 +67,45 @@ pub async fn claim(db: &Db, bucket: &str, now: i64, until: i64) -> Result<bool, 
 
 /// Un-counts one event (never below zero).
 pub async fn forgive(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    forgive_on(&mut conn, bucket).await
+}
+
+async fn forgive_on(conn: &mut sqlx::AnyConnection, bucket: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE login_throttle SET failures = failures - 1 WHERE bucket = $1 AND failures > 0",
     )
     .bind(bucket)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
 /// Forgets a bucket (after a successful login).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    clear_on(&mut conn, bucket).await
+}
+
+async fn clear_on(conn: &mut sqlx::AnyConnection, bucket: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE bucket = $1")
         .bind(bucket)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(())
+}
+
+/// `forgive` one bucket and `clear` another in one transaction: one commit (an fsync on SQLite)
+/// instead of two on every successful login.
+pub async fn forgive_and_clear(
+    db: &Db,
+    forgiven: &str,
+    cleared: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    forgive_on(&mut tx, forgiven).await?;
+    if let Some(bucket) = cleared {
+        clear_on(&mut tx, bucket).await?;
+    }
+    tx.commit().await
 }

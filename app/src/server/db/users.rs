@@ -263,12 +263,16 @@ pub async fn set_verified_email(
     }
 }
 
-/// Records a successful login.
-pub async fn touch_last_login(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
+/// Records a successful login, on the caller's transaction (the session it started).
+pub async fn touch_last_login_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
