@@ -11,6 +11,7 @@ What it measures (see bench/README.md for the why of each):
   2. distinct-user traffic: a different user's token per request, N = 1k, 100k, 1M users;
   3. the session baseline (axum_session + axum_session_auth + sqlx, bench/session-baseline) under
      the same shapes on SQLite and PostgreSQL, and two instances without sticky routing;
+  3b. DPoP-bound tokens with a fresh proof per request, beside the Bearer rows;
   4. login at concurrency 1/8/64 beside one Argon2 verification, and /api/me's p99 during a storm;
   5. per-algorithm verification cost (criterion, bench/tools/src/verify.rs);
   6. frontend weight, time to an interactive login form in Chromium, static-asset latency.
@@ -46,6 +47,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/tokengate_bench")
 TWO_INSTANCE_USERS = int(os.environ.get("BENCH_TWO_INSTANCE_USERS", "100000"))
+# DPoP lines signed per run: each proof may be sent once, so a run must not outlast them (wrk
+# would wrap around to the first line, the server would refuse the replay, and the run fails).
+DPOP_REQUESTS = int(os.environ.get("BENCH_DPOP_REQUESTS", str(60000 * SECONDS)))
 PASSWORD = "bench-password-7f3k"  # the seeding password of bench/tools (seed-users)
 
 OURS, OURS_B, BASE, BASE_B = 3300, 3301, 3310, 3311
@@ -208,8 +212,9 @@ def lower(headers) -> dict:
 
 
 def first_header(path: Path) -> dict:
-    name, value = path.open().readline().rstrip("\n").split(": ", 1)
-    return {name: value}
+    """The headers of the first line (one, or several separated by tabs)."""
+    fields = path.open().readline().rstrip("\n").split("\t")
+    return dict(field.split(": ", 1) for field in fields)
 
 
 def check(url: str, header_lines: Path) -> None:
@@ -305,6 +310,13 @@ def same_token(tokens: Path) -> dict:
             prot = wrk(f"{base}/api/me", "headers.lua", {"BENCH_HEADERS": str(one)})
             result[label] = {"unguarded": anon, "protected": prot,
                              "ratio": round(prot["rps"] / anon["rps"], 3)}
+            if cache is None:
+                # A plain handler with no framework work: what the framework's own per-call work
+                # (server-function dispatch, codec) costs on top of the guard.
+                say("same-token (cache_on): /healthz, the plain handler")
+                health = wrk(f"{base}/healthz", "headers.lua", {"BENCH_HEADERS": str(one)})
+                result[label]["healthz"] = health
+                result[label]["ratio_healthz"] = round(prot["rps"] / health["rps"], 3)
     return result
 
 
@@ -326,6 +338,36 @@ def distinct_ours(tokens: Path, hs256: Path) -> dict:
                 r["rss_mb"] = round(server.rss_mb(), 1)
                 rows[str(n)] = r
         result[label] = rows
+    return result
+
+
+def dpop_rows() -> dict:
+    """The DPoP rows (issue 17): the same GET /api/me with a token bound to a client key and a
+    fresh proof per request (`tokengate bench dpop-requests` signs them just before the run), with
+    one token and with distinct users' tokens, on the default server (cache on). A bound request
+    costs one proof verification more than a Bearer one: the target is the Bearer cache-off rate."""
+    result = {}
+    for label, n in (("same", 1), *((str(n), n) for n in (USERS[0], USERS[-1]))):
+        lines = WORK / f"dpop-{label}.txt"
+        url = f"http://127.0.0.1:{OURS}/api/me"
+        say(f"DPoP ({label if label == 'same' else f'N = {int(label):,}'}): signing "
+            f"{DPOP_REQUESTS:,} proofs")
+        # htu is the URL as the server's public URL names it (localhost on a loopback listener).
+        tools(["dpop-requests", "--users", str(n), "--requests", str(DPOP_REQUESTS),
+               "--url", f"http://localhost:{OURS}/api/me", "--out", str(lines)], ours_env(OURS))
+        with ours() as server:
+            check(url, lines)
+            # The bound token alone, as a Bearer token, must be refused.
+            token = first_header(lines)["Authorization"].split(" ", 1)[1]
+            status, _, _ = get(url, {"Authorization": f"Bearer {token}"})
+            if status != 401:
+                sys.exit(f"a DPoP-bound token presented as Bearer answered {status}, expected 401")
+            say(f"DPoP ({label}): /api/me")
+            # Line 1's proof was spent by the check: start at line 2.
+            r = wrk(url, "headers.lua", {"BENCH_HEADERS": str(lines), "BENCH_OFFSET": "1"})
+            r["rss_mb"] = round(server.rss_mb(), 1)
+            result[label] = r
+        lines.unlink()
     return result
 
 
@@ -469,6 +511,8 @@ def main() -> None:
     results["same_token"] = same_token(tokens)
     keep()
     results["distinct"] = {"tokengate": distinct_ours(tokens, hs256)}
+    keep()
+    results["dpop"] = dpop_rows()
     keep()
     results["distinct"]["baseline_sqlite"] = baseline_runs("sqlite", f"sqlite://{WORK}/baseline.db?mode=rwc")
     keep()

@@ -1,15 +1,22 @@
--- wrk script: one header per request, cycling through the lines of $BENCH_HEADERS
--- ("Name: value", e.g. "Authorization: Bearer ..." or "Cookie: session=..."), starting at line
--- $BENCH_OFFSET + 1. Without $BENCH_HEADERS every request goes out bare.
+-- wrk script: the headers of one line per request, cycling through the lines of $BENCH_HEADERS,
+-- starting at line $BENCH_OFFSET + 1. A line holds one header ("Name: value", e.g.
+-- "Authorization: Bearer ..." or "Cookie: session=...") or several separated by tabs (a DPoP
+-- request: "Authorization: DPoP ...<TAB>DPoP: <proof>"). Without $BENCH_HEADERS every request
+-- goes out bare.
 local path = os.getenv("BENCH_HEADERS")
-local name, values, count = nil, {}, 0
+local lines, count = {}, 0
 if path and path ~= "" then
   for line in io.lines(path) do
-    local n, v = line:match("^([^:]+):%s*(.*)$")
-    if n then
-      name = n
+    local headers = {}
+    for field in line:gmatch("[^\t]+") do
+      local n, v = field:match("^([^:]+):%s*(.*)$")
+      if n then
+        headers[n] = v
+      end
+    end
+    if next(headers) then
       count = count + 1
-      values[count] = v
+      lines[count] = headers
     end
   end
 end
@@ -20,5 +27,5 @@ request = function()
     return wrk.format(nil)
   end
   i = i % count + 1
-  return wrk.format(nil, nil, { [name] = values[i] })
+  return wrk.format(nil, nil, lines[i])
 end

@@ -7,6 +7,7 @@
 //!   million passwords would take hours; verifying one costs the same whichever user it is).
 //! - `mint-tokens`: one access token per seeded user, signed by the server's own keys through
 //!   the server's own `issue_access_token`, written as `Authorization:` header lines for wrk.
+//! - `dpop-requests`: DPoP-bound tokens with one fresh proof per request (dpop.rs).
 //! - `hash-cost`: the time of one password verification with the server's Argon2 parameters,
 //!   the floor under any login.
 //! - `verify`: the criterion benchmark of verification and signing per algorithm (verify.rs).
@@ -14,14 +15,16 @@
 //! Every setting (DATABASE_URL, TOKENGATE_*) is read exactly as the server reads it.
 
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use app::server::config::Config;
 use app::server::credentials::{Password, Username};
 use app::server::db::Db;
 use app::server::passwords::PasswordHasher;
-use app::server::tokens::{issue_access_token, load_signing_keys, KeySource, Subject, TokenPolicy};
+use app::server::tokens::{
+    issue_access_token, load_signing_keys, KeySource, SigningKeys, Subject, TokenPolicy,
+};
 use clap::Subcommand;
 use sqlx::Row;
 
@@ -34,6 +37,7 @@ const PREFIX: &str = "bench";
 /// the cost per row grows with the batch (1,000 rows: 60 µs a row, 76% of it in that scan).
 const BATCH: usize = 100;
 
+mod dpop;
 mod verify;
 
 #[derive(Subcommand)]
@@ -55,6 +59,20 @@ pub enum Command {
         #[arg(long, default_value_t = 30)]
         samples: usize,
     },
+    /// Write `requests` lines of two headers each (tab-separated): `Authorization: DPoP` with an
+    /// access token bound to one client key, and a fresh `DPoP` proof for `GET url` (its own
+    /// `jti`, `iat` now, `ath` of that token). Line `i` uses the token of seeded user
+    /// `i % users`. Each line may be sent once: the server refuses a replayed proof.
+    DpopRequests {
+        #[arg(long)]
+        users: usize,
+        #[arg(long)]
+        requests: usize,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Criterion benchmark of verification and signing per algorithm; with `--json FILE`, also
     /// the median of individually timed calls, per algorithm, in nanoseconds.
     Verify {
@@ -68,6 +86,12 @@ pub async fn run(config: &Config, command: Command) -> Result<(), String> {
     match command {
         Command::SeedUsers { users } => seed_users(config, users).await,
         Command::MintTokens { users, out } => mint_tokens(config, users, &out).await,
+        Command::DpopRequests {
+            users,
+            requests,
+            url,
+            out,
+        } => dpop::requests(config, users, requests, &url, &out).await,
         Command::HashCost { samples } => hash_cost(config, samples).await,
         Command::Verify { json } => verify::run(json.as_deref()),
     }
@@ -154,8 +178,15 @@ async fn seed_users(config: &Config, count: usize) -> Result<(), String> {
     Ok(())
 }
 
-async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(), String> {
-    let started = Instant::now();
+/// What minting needs: the server's signing keys and token policy, and the first `count` seeded
+/// users as (id, username).
+struct Minting {
+    keys: SigningKeys,
+    policy: TokenPolicy,
+    users: Vec<(String, String)>,
+}
+
+async fn minting(config: &Config, count: usize) -> Result<Minting, String> {
     let db = open(config).await?;
     let keys = load_signing_keys(&db, &KeySource::from_config(config))
         .await
@@ -179,37 +210,60 @@ async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(),
             rows.len()
         ));
     }
-    let users: Vec<(String, String)> = rows
+    let users = rows
         .iter()
         .take(count)
         .map(|row| Ok((row.try_get("id")?, row.try_get("username")?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(|e| e.to_string())?;
+    Ok(Minting {
+        keys,
+        policy,
+        users,
+    })
+}
 
-    // Signing is CPU-bound: split the users over the cores.
-    let now = app::server::now_unix();
+impl Minting {
+    /// The access token of `user`, bound to `dpop_jkt` when given.
+    fn token(
+        &self,
+        user: &(String, String),
+        dpop_jkt: Option<&str>,
+        now: i64,
+    ) -> Result<String, String> {
+        let (id, username) = user;
+        let subject = Subject {
+            user_id: id,
+            username,
+            role: "user",
+            session_id: id,
+            amr: "pwd",
+            dpop_jkt,
+        };
+        issue_access_token(&self.keys, &self.policy, subject, now)
+            .map(|(token, _)| token)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs `line(i)` for `0..count` split over the cores (signing is CPU-bound) and writes the
+/// lines to `out` in order.
+fn write_lines(
+    count: usize,
+    out: &Path,
+    line: impl Fn(usize) -> Result<String, String> + Sync,
+) -> Result<(), String> {
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let chunk = users.len().div_ceil(threads).max(1);
-    let lines: Vec<Result<String, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = users
-            .chunks(chunk)
-            .map(|part| {
-                let (keys, policy) = (&keys, &policy);
+    let chunk = count.div_ceil(threads).max(1);
+    let parts: Vec<Result<String, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .step_by(chunk)
+            .map(|start| {
+                let line = &line;
                 scope.spawn(move || {
-                    let mut text = String::with_capacity(part.len() * 400);
-                    for (id, username) in part {
-                        let subject = Subject {
-                            user_id: id,
-                            username,
-                            role: "user",
-                            session_id: id,
-                            amr: "pwd",
-                            dpop_jkt: None,
-                        };
-                        let (token, _) = issue_access_token(keys, policy, subject, now)
-                            .map_err(|e| e.to_string())?;
-                        text.push_str("Authorization: Bearer ");
-                        text.push_str(&token);
+                    let mut text = String::with_capacity(chunk * 400);
+                    for i in start..(start + chunk).min(count) {
+                        text.push_str(&line(i)?);
                         text.push('\n');
                     }
                     Ok(text)
@@ -222,11 +276,23 @@ async fn mint_tokens(config: &Config, count: usize, out: &PathBuf) -> Result<(),
             .collect()
     });
     let mut file = BufWriter::new(std::fs::File::create(out).map_err(|e| e.to_string())?);
-    for part in lines {
+    for part in parts {
         file.write_all(part?.as_bytes())
             .map_err(|e| e.to_string())?;
     }
-    file.flush().map_err(|e| e.to_string())?;
+    file.flush().map_err(|e| e.to_string())
+}
+
+async fn mint_tokens(config: &Config, count: usize, out: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let minting = minting(config, count).await?;
+    let now = app::server::now_unix();
+    write_lines(count, out, |i| {
+        Ok(format!(
+            "Authorization: Bearer {}",
+            minting.token(&minting.users[i], None, now)?
+        ))
+    })?;
     eprintln!(
         "minted {count} tokens in {:.1} s",
         started.elapsed().as_secs_f64()
