@@ -112,8 +112,8 @@ pub async fn create_family(
     .execute(&mut *tx)
     .await?;
     if let Some(event) = login {
-        crate::server::audit::record(&mut *tx, event).await?;
-        super::users::touch_last_login_in(&mut *tx, &family.user_id, event.at).await?;
+        crate::server::audit::record(&mut tx, event).await?;
+        super::users::touch_last_login_in(&mut tx, &family.user_id, event.at).await?;
     }
     tx.commit().await?;
     Ok(())
