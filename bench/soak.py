@@ -126,11 +126,12 @@ def soak(backend: str, binary: Path) -> dict:
     outbox, recorder, stop = Outbox(data / "outbox"), Recorder(), threading.Event()
     users = [SimulatedUser(i, USERS, PORT, recorder, outbox, PACE_MS / 1000, RESET_SECS, stop)
              for i in range(USERS)]
-    exit_code = None
+    exit_code, database = None, ""
     try:
         outbox.start()
         seed(users)
         probe = PostgresProbe(database_url) if database_url else SqliteProbe(data / "tokengate.db")
+        database = probe.describe()
         samples, rows = measure(server, users, recorder, probe, outbox, duration)
     finally:
         stop.set()
@@ -148,7 +149,8 @@ def soak(backend: str, binary: Path) -> dict:
         "settings": {"minutes": MINUTES, "users": USERS, "pace_ms": PACE_MS,
                      "scheduled_per_s": USERS * 1000 / PACE_MS, "cycle": list(CYCLE),
                      "reset_every_cycles": users[0].reset_every, "sample_secs": SAMPLE_SECS,
-                     "warmup_minutes": WARMUP_MINUTES, "server_env": server_env},
+                     "warmup_minutes": WARMUP_MINUTES, "server_env": server_env,
+                     "database": database},
         "passed": all(c["passed"] for c in checks), "verdicts": checks, "minutes": rows,
         "failures": recorder.failures, "failure_totals": dict(recorder.total_failures),
         "server_log": log, "mail": {**outbox.kinds, "partial_reads": outbox.partial_reads},

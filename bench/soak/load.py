@@ -165,8 +165,11 @@ class SimulatedUser(threading.Thread):
     # -- the cycle --------------------------------------------------------------------------
 
     def run(self) -> None:
-        # Users start evenly spread over one pace interval; resets spread over the cycles.
-        self.next_at = time.monotonic() + self.pace * self.index / self.users
+        # Users start evenly spread over one cycle, so that their logins (and every other step)
+        # come at an even rate rather than all in the same pace interval; resets spread over
+        # the cycles.
+        cycle_secs = len(CYCLE) * self.pace
+        self.next_at = time.monotonic() + cycle_secs * self.index / self.users
         cycle = 0
         while not self.stop.is_set():
             steps = CYCLE

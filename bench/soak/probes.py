@@ -62,6 +62,10 @@ class SqliteProbe:
     def __init__(self, path: Path):
         self.path = path
 
+    def describe(self) -> str:
+        return ("SQLite; size = the file plus its write-ahead log (freed pages are reused, the "
+                "file never shrinks)")
+
     def sample(self) -> dict:
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -76,9 +80,22 @@ class PostgresProbe:
     def __init__(self, url: str):
         self.url = url
 
-    def sample(self) -> dict:
-        sql = f"SELECT pg_database_size(current_database()), {count_query()}"
+    def query(self, sql: str) -> list[str]:
         done = subprocess.run(["psql", self.url, "-tAc", sql], capture_output=True, text=True,
                               check=True)
-        values = [int(v) for v in done.stdout.strip().split("|")]
-        return {"db_bytes": values[0], "rows": dict(zip(TABLES, values[1:]))}
+        return done.stdout.strip().split("|")
+
+    def describe(self) -> str:
+        version, autovacuum = self.query(
+            "SELECT current_setting('server_version'), current_setting('autovacuum')")
+        note = ("" if autovacuum == "on" else
+                ": dead rows are not reclaimed, so pg_database_size grows with every update and "
+                "delete, not with the live rows (see the dead rows column)")
+        return f"PostgreSQL {version}, autovacuum {autovacuum}{note}"
+
+    def sample(self) -> dict:
+        dead = "(SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables)"
+        values = [int(v) for v in self.query(
+            f"SELECT pg_database_size(current_database()), {dead}, {count_query()}")]
+        return {"db_bytes": values[0], "dead_rows": values[1],
+                "rows": dict(zip(TABLES, values[2:]))}

@@ -70,7 +70,8 @@ def minute_row(minute: int, duration: float, samples: list[dict], recorder) -> d
         "db_mb": round(last["db_bytes"] / 2**20, 2),
         "server_cpu_pct": share("server_cpu_s"), "loadgen_cpu_pct": share("loadgen_cpu_s"),
         "machine_cpu_pct": round(machine * 100, 1),
-        "rows": last["rows"], "outbox_files": last["outbox_files"],
+        "rows": last["rows"], "dead_rows": last.get("dead_rows"),
+        "outbox_files": last["outbox_files"],
     }
 
 
@@ -167,6 +168,8 @@ def markdown(r: dict) -> str:
         "Achieved: " + (f"{min(rates):.1f} to {max(rates):.1f} calls/s over the minutes."
                         if rates else "no full minute."),
         "",
+        f"Database: {s.get('database', '?')}.",
+        "",
         "Server settings: " + ", ".join(f"`{k}={v}`" for k, v in s["server_env"].items()) + ".",
         "",
         f"**Result: {'PASS' if r['passed'] else 'FAIL'}**",
@@ -187,19 +190,22 @@ def markdown(r: dict) -> str:
         lines.append(f"| {row['minute']} | {row['requests_per_s']:.1f} | " + " | ".join(cells)
                      + f" | {sum(row['failures'].values())} |")
     tables = [t for t in r["minutes"][0]["rows"]]
+    dead = r["minutes"][0].get("dead_rows") is not None
     lines += [
         "",
         "## Resources per minute (end of each minute; CPU as % of the whole machine)",
         "",
         "| min | RSS MB | threads | server CPU % | load generator CPU % | machine CPU % | DB MB | "
-        "outbox files | " + " | ".join(TABLE_SHORT[t] for t in tables) + " |",
-        "|---|---|---|---|---|---|---|---|" + "---|" * len(tables),
+        "outbox files | " + " | ".join(TABLE_SHORT[t] for t in tables)
+        + (" | dead rows |" if dead else " |"),
+        "|---|---|---|---|---|---|---|---|" + "---|" * (len(tables) + dead),
     ]
     for row in r["minutes"]:
         lines.append(
             f"| {row['minute']} | {row['rss_mb']:.1f} | {row['threads']} | {row['server_cpu_pct']:.1f} | "
             f"{row['loadgen_cpu_pct']:.1f} | {row['machine_cpu_pct']:.1f} | {row['db_mb']:.2f} | "
-            f"{row['outbox_files']} | " + " | ".join(str(row["rows"][t]) for t in tables) + " |")
+            f"{row['outbox_files']} | " + " | ".join(str(row["rows"][t]) for t in tables)
+            + (f" | {row['dead_rows']} |" if dead else " |"))
     log = r["server_log"]
     lines += ["", f"Server log: {log['panics']} panics, {log['errors']} ERROR and "
               f"{log['warnings']} WARN lines; {log['prune_passes']} prune passes deleted rows. "
