@@ -82,10 +82,9 @@ fn successor(chain_secret: &str, parent: &str) -> String {
 
 /// Starts a family for `user` as read when their password was checked; returns it with its
 /// first refresh token. `CredentialsChanged` when the password changed (or the account went)
-/// since that read: the login must then fail.
-/// Starts a family for `user`. With `login`, the same transaction records that event (with
-/// the new session) and the account's last-login time: one commit for the whole session start
-/// (each commit is an fsync on SQLite).
+/// since that read: the login must then fail. With `login`, the same transaction records that
+/// event (with the new session) and the account's last-login time: one commit for the whole
+/// session start (each commit is an fsync on SQLite).
 #[allow(clippy::too_many_arguments)]
 pub async fn start(
     db: &Db,
@@ -241,6 +240,56 @@ mod tests {
             .await
             .unwrap();
         (db, policy, family, token)
+    }
+
+    #[tokio::test]
+    async fn a_login_start_records_its_event_and_last_login_with_the_session() {
+        let db = memory_db().await;
+        let alice = user(&db, "alice").await;
+        let login = Some((EventKind::LoginSucceeded, &Origin::default()));
+        let (family, _) = start(
+            &db,
+            &session_policy(),
+            &alice,
+            "test",
+            "pwd",
+            None,
+            login,
+            42,
+        )
+        .await
+        .unwrap();
+        let (kind, session, at): (String, Option<String>, i64) =
+            sqlx::query_as("SELECT kind, session_id, at FROM security_events WHERE user_id = $1")
+                .bind(&alice.id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (kind.as_str(), session.as_deref(), at),
+            ("login_succeeded", Some(family.id.as_str()), 42)
+        );
+        let last: Option<i64> = sqlx::query_scalar("SELECT last_login_at FROM users WHERE id = $1")
+            .bind(&alice.id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(last, Some(42));
+    }
+
+    #[tokio::test]
+    async fn a_start_without_login_records_nothing_else() {
+        let (db, _, family, _) = started().await;
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM security_events")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let last: Option<i64> = sqlx::query_scalar("SELECT last_login_at FROM users WHERE id = $1")
+            .bind(&family.user_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!((events, last), (0, None));
     }
 
     #[tokio::test]

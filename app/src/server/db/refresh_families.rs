@@ -50,10 +50,8 @@ const FAMILY_SELECT: &str = "SELECT f.id, f.user_id, f.chain_secret, f.user_agen
 
 /// Creates a family with its first refresh token, in one transaction, only if the user's
 /// credentials are still at `family.credentials_version`; then ends the user's least recently
-/// used sessions beyond `max_per_user`.
-/// Inserts `family` with its first token, ends the user's least recently used families past
-/// `max_per_user`, and with `login` records that event and the user's last-login time, all in
-/// one transaction.
+/// used sessions beyond `max_per_user`; with `login`, records that event and the user's
+/// last-login time in the same transaction.
 pub async fn create_family(
     db: &Db,
     family: &Family,
