@@ -13,7 +13,7 @@ use axum::http::{header, HeaderName, HeaderValue, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use axum::{middleware, BoxError, Json, Router};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -25,7 +25,9 @@ use crate::api_boundary::api_boundary;
 use crate::assets;
 
 pub fn router(state: AppState, config: &Config) -> Router {
-    let routes = generate_route_list(App);
+    // `GET /api/me` is served by a plain handler (`app::api::plain_routes`), not by the `me`
+    // server function: leaving it out here keeps Leptos from mounting that function's route.
+    let routes = generate_route_list_with_exclusions(App, Some(vec!["/api/me".to_owned()]));
     let x_request_id = HeaderName::from_static("x-request-id");
     let pkg_path = format!("/{}", state.leptos_options.site_pkg_dir);
     let max_requests = usize::try_from(config.max_concurrent_requests).unwrap_or(usize::MAX);
@@ -42,7 +44,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
-        // `GET /api/me` is the server function; POST answers the same for API clients.
         .merge(app::api::plain_routes::routes())
         .merge(app::api::admin_routes::routes())
         // Forms posted before the WASM has loaded (or with JavaScript off) land here: the

@@ -7,15 +7,13 @@ use super::{AccountDetails, CurrentUser};
 use crate::client::ApiClient;
 use crate::error::ApiError;
 
-/// Who the caller is, straight from the verified token: no database trip.
+/// Who the caller is, straight from the verified token: no database trip. On the server,
+/// `GET /api/me` is the plain handler `plain_routes::me` (this function's route is left out of
+/// the router); this body answers only where the function is called in-process.
 #[server(prefix = "/api", endpoint = "me", input = GetUrl, client = ApiClient)]
 pub async fn me() -> Result<CurrentUser, ApiError> {
     let claims = crate::server::guard::require_user().await?;
-    Ok(CurrentUser {
-        id: claims.sub,
-        username: claims.username,
-        role: claims.role,
-    })
+    Ok(CurrentUser::from_claims(claims))
 }
 
 /// The caller's account record from the database (what only the server knows). Needs a live

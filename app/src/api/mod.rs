@@ -45,6 +45,17 @@ pub struct CurrentUser {
     pub role: String,
 }
 
+#[cfg(feature = "ssr")]
+impl CurrentUser {
+    pub fn from_claims(claims: crate::server::tokens::AccessClaims) -> Self {
+        Self {
+            id: claims.sub,
+            username: claims.username,
+            role: claims.role,
+        }
+    }
+}
+
 /// The caller's account, as the database knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountDetails {
