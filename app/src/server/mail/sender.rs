@@ -80,7 +80,7 @@ impl Mailer {
         let transport = Transport::from_config(config, data_dir)?;
         match &transport {
             Transport::Smtp(_) => tracing::info!("mail is sent by SMTP (TOKENGATE_SMTP_URL)"),
-            Transport::Outbox(_, dir) => tracing::info!(dir = %dir.display(),
+            Transport::Outbox(outbox) => tracing::info!(dir = %outbox.dir.display(),
                 "no TOKENGATE_SMTP_URL: mail is written to the outbox directory"),
         }
         Ok(Self::with_transport(transport, config))

@@ -1,6 +1,8 @@
 //! Where mail goes: an SMTP relay when `TOKENGATE_SMTP_URL` is set, otherwise `.eml` files in
 //! `<data dir>/outbox/` (development, or a host that hands files to its own MTA). The outbox
 //! holds live links, so its directory is private to the server's user, like the data directory.
+//! A mail is written into `<data dir>/outbox.partial/` and renamed into the outbox once whole,
+//! so whatever reads the outbox never sees half a message.
 //!
 //! The SMTP URL can carry a password: it is parsed by lettre alone, and neither it nor anything
 //! taken from it appears in a log line or an error message here.
@@ -35,6 +37,8 @@ pub enum MailError {
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("cannot write to the mail outbox: {0}")]
     Outbox(#[from] lettre::transport::file::Error),
+    #[error("cannot move a written mail into the outbox: {0}")]
+    OutboxMove(std::io::Error),
     #[error("the delivery took too long")]
     Timeout,
 }
@@ -50,7 +54,14 @@ pub enum Delivered {
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Outbox(Outbox),
+}
+
+/// lettre's file transport writing into `partial`, then a rename into `dir`.
+pub struct Outbox {
+    files: AsyncFileTransport<Tokio1Executor>,
+    partial: PathBuf,
+    pub dir: PathBuf,
 }
 
 /// Names the kind and the outbox directory; an SMTP transport's settings stay unprinted.
@@ -58,7 +69,7 @@ impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Smtp(_) => f.write_str("Transport::Smtp"),
-            Self::Outbox(_, dir) => write!(f, "Transport::Outbox({})", dir.display()),
+            Self::Outbox(outbox) => write!(f, "Transport::Outbox({})", outbox.dir.display()),
         }
     }
 }
@@ -82,14 +93,24 @@ impl Transport {
         Ok(Self::Smtp(transport))
     }
 
-    /// `.eml` files in `dir`, created private (0700) when missing.
+    /// `.eml` files in `dir`, written whole through `<dir>.partial` beside it; both are created
+    /// private (0700) when missing.
     pub fn outbox(dir: &Path) -> Result<Self, MailError> {
-        create_private_dir(dir).map_err(|source| MailError::OutboxDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        let mut partial = dir.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        for path in [dir, &partial] {
+            create_private_dir(path).map_err(|source| MailError::OutboxDir {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
         crate::server::db::files::warn_if_shared(dir, "the mail outbox", "700");
-        Ok(Self::Outbox(AsyncFileTransport::new(dir), dir.to_owned()))
+        Ok(Self::Outbox(Outbox {
+            files: AsyncFileTransport::new(&partial),
+            partial,
+            dir: dir.to_owned(),
+        }))
     }
 
     pub async fn send(&self, message: Message) -> Result<Delivered, MailError> {
@@ -98,9 +119,13 @@ impl Transport {
                 smtp.send(message).await?;
                 Ok(Delivered::Smtp)
             }
-            Self::Outbox(files, dir) => {
-                let id = files.send(message).await?;
-                Ok(Delivered::File(dir.join(format!("{id}.eml"))))
+            Self::Outbox(outbox) => {
+                let name = format!("{}.eml", outbox.files.send(message).await?);
+                let whole = outbox.dir.join(&name);
+                tokio::fs::rename(outbox.partial.join(&name), &whole)
+                    .await
+                    .map_err(MailError::OutboxMove)?;
+                Ok(Delivered::File(whole))
             }
         }
     }
@@ -139,6 +164,32 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o700);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_mail_reaches_the_outbox_whole_and_leaves_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("tokengate-outbox-{}", uuid::Uuid::new_v4()));
+        let transport = Transport::outbox(&dir.join("outbox")).unwrap();
+        let message = Message::builder()
+            .from("Tokengate <no-reply@tokengate.test>".parse().unwrap())
+            .to("someone@example.com".parse().unwrap())
+            .subject("Hello")
+            .body("the whole body".to_owned())
+            .unwrap();
+
+        let Delivered::File(path) = transport.send(message).await.unwrap() else {
+            panic!("an outbox delivers to a file");
+        };
+
+        assert_eq!(path.parent(), Some(dir.join("outbox").as_path()));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("the whole body"));
+        let left = std::fs::read_dir(dir.join("outbox.partial"))
+            .unwrap()
+            .count();
+        assert_eq!(left, 0, "the partial directory keeps nothing");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -19,6 +19,7 @@ type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 /// The hashing threads, shut down when the last handle is dropped.
 pub(super) struct Workers {
     jobs: mpsc::Sender<Job>,
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by the tests"))]
     allocations: Arc<AtomicUsize>,
 }
 
