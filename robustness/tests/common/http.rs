@@ -200,6 +200,13 @@ pub fn request(method: &str, target: &str, json_body: Option<&str>) -> Vec<u8> {
     head.into_bytes()
 }
 
+/// `bytes` (a request from `request`) with one more header, right after the request line.
+pub fn with_header(bytes: Vec<u8>, name: &str, value: &[u8]) -> Vec<u8> {
+    let at = find(&bytes, b"\r\n").map_or(0, |i| i + 2);
+    let line = [name.as_bytes(), b": ", value, b"\r\n"].concat();
+    [&bytes[..at], &line, &bytes[at..]].concat()
+}
+
 /// Bytes as escaped ASCII, cut after `limit` characters: for failure messages.
 pub fn shown(bytes: &[u8], limit: usize) -> String {
     let escaped: String = bytes.escape_ascii().to_string();

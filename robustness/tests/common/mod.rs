@@ -3,7 +3,9 @@
 //! Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod dpop;
 pub mod http;
+pub mod webauthn;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -95,6 +97,12 @@ impl Server {
             output,
             _dir: dir,
         }
+    }
+
+    /// The server's public origin: `localhost` on the port it listens on (what DPoP `htu`s and
+    /// WebAuthn origins must name).
+    pub fn public_origin(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
     }
 
     /// Everything the server printed so far.

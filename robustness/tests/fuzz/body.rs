@@ -3,13 +3,23 @@
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::grammar::{random_text, Credentials, Draw, BODY, FRAMING};
+use crate::grammar::{random_text, Credentials, Draw, BODY, DPOP, FRAMING};
 use crate::vocabulary::{ODD_CONTENT_LENGTHS, ODD_TRANSFER_ENCODINGS};
 
-pub fn body(d: &mut Draw, credentials: &Credentials) -> Vec<u8> {
+pub fn body(d: &mut Draw, credentials: &Credentials, path: &[u8]) -> Vec<u8> {
+    let path = String::from_utf8_lossy(path);
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    if path.starts_with("/api/auth/passkeys/") && d.rng.random_ratio(4, 5) {
+        return crate::passkeys::body(d, credentials, path);
+    }
     let json = |v: serde_json::Value| v.to_string().into_bytes();
     let name = random_text(d.rng, 0..40, b"abcdefxyz019_-. \xc3\xa9");
     let password = random_text(d.rng, 0..80, b"abc XYZ 123 !\"\\ \xf0\x9f\x98\x80");
+    // A hostile proof on a token request is checked only after the password.
+    if !d.odd[BODY] && d.odd[DPOP] && d.rng.random_ratio(3, 4) {
+        let body = serde_json::json!({ "username": credentials.username, "password": credentials.password });
+        return json(body);
+    }
     if !d.odd[BODY] {
         return match d.rng.random_range(0..5) {
             0 => Vec::new(),

@@ -1,8 +1,8 @@
 //! A grammar for hostile HTTP/1 requests, deterministic for a given `StdRng`.
 //!
-//! A request has nine parts (method, target, path, version, line ends, host, headers, body,
-//! framing). Each part is either plain, what a real client sends, or odd, drawn from values that
-//! broke or could break a server. A third of the cases are plain throughout, so they reach the
+//! A request has ten parts (method, target, path, version, line ends, host, headers, body,
+//! framing, DPoP). Each part is either plain, what a real client sends, or odd, drawn from values
+//! that broke or could break a server. A third of the cases are plain throughout, so they reach the
 //! handlers; a third have exactly one odd part, so the oddity gets past the parser into the
 //! code behind it; a third are odd anywhere, and some of those get random bytes flipped.
 
@@ -11,6 +11,10 @@ use rand::seq::IndexedRandom;
 use rand::Rng;
 
 use crate::body::{body, frame};
+use crate::common::dpop::ProofKey;
+use crate::common::webauthn::SoftPasskey;
+use crate::dpop;
+use crate::passkeys::Ceremony;
 use crate::vocabulary::*;
 
 pub struct Case {
@@ -23,12 +27,25 @@ pub struct Case {
 pub struct Credentials {
     pub username: String,
     pub password: String,
+    /// Unbound (`Bearer`).
     pub access_token: String,
     pub cookies: Vec<String>,
+    /// The server's public origin (`http://localhost:<port>`): DPoP `htu`s and WebAuthn origins.
+    pub origin: String,
+    /// The WebAuthn relying party id (the public host).
+    pub rp_id: String,
+    /// The account's DPoP key, and an access token bound to it.
+    pub proof_key: ProofKey,
+    pub bound_token: String,
+    /// Passkey ceremonies started for the account, to be finished (once) or replayed.
+    pub ceremonies: Vec<Ceremony>,
+    /// The account's passkey (registered), and its user handle.
+    pub passkey: SoftPasskey,
+    pub passkey_handle: Vec<u8>,
 }
 
 /// The parts of a request, as indexes into `Draw::odd`.
-const PARTS: usize = 9;
+const PARTS: usize = 10;
 const METHOD: usize = 0;
 const TARGET: usize = 1;
 const PATH: usize = 2;
@@ -38,6 +55,7 @@ const HOST: usize = 5;
 const HEADERS_PART: usize = 6;
 pub const BODY: usize = 7;
 pub const FRAMING: usize = 8;
+pub const DPOP: usize = 9;
 
 pub struct Draw<'a> {
     pub rng: &'a mut StdRng,
@@ -72,21 +90,39 @@ pub fn case(rng: &mut StdRng, credentials: &Credentials) -> Case {
         may_wait: false,
     };
     let eol: &[u8] = if d.odd[EOL] { b"\n" } else { b"\r\n" };
-    let mut head = method(&mut d);
+    // A hostile proof mostly goes where proofs are checked, or nothing would look at it.
+    let checked = d.odd[DPOP] && !d.odd[METHOD] && !d.odd[PATH] && d.rng.random_ratio(3, 4);
+    let dpop_target = checked.then(|| *d.pick(DPOP_TARGETS));
+    let mut head = match dpop_target {
+        Some((method, _)) => method.as_bytes().to_vec(),
+        None => method(&mut d),
+    };
+    let method_end = head.len();
     head.push(b' ');
-    head.extend_from_slice(&target(&mut d));
+    let path = match dpop_target {
+        Some((_, path)) => path.as_bytes().to_vec(),
+        None => path(&mut d),
+    };
+    head.extend_from_slice(&target(&mut d, &path));
     head.extend_from_slice(version(&mut d));
     head.extend_from_slice(eol);
     let line = |head: &mut Vec<u8>, name: &[u8], value: &[u8]| {
         head.extend_from_slice(&[name, b": ", value, eol].concat());
     };
+    let method = head[..method_end].to_vec();
+    let request = dpop::Request {
+        method: &method,
+        path: &path,
+    };
+    let dpop_headers = dpop::headers(&mut d, credentials, &request);
     for (name, value) in host_headers(&mut d)
         .into_iter()
         .chain(headers(&mut d, credentials))
+        .chain(dpop_headers)
     {
         line(&mut head, &name, &value);
     }
-    let body = body(&mut d, credentials);
+    let body = body(&mut d, credentials, &path);
     if !body.is_empty() {
         let content_type = if d.odd[BODY] {
             *d.pick(ODD_CONTENT_TYPES)
@@ -132,8 +168,8 @@ fn method(d: &mut Draw) -> Vec<u8> {
     }
 }
 
-fn target(d: &mut Draw) -> Vec<u8> {
-    let path = path(d);
+fn target(d: &mut Draw, path: &[u8]) -> Vec<u8> {
+    let path = path.to_vec();
     if !d.odd[TARGET] {
         return path;
     }
@@ -189,7 +225,7 @@ fn version(d: &mut Draw) -> &'static [u8] {
     version
 }
 
-type Header = (Vec<u8>, Vec<u8>);
+pub type Header = (Vec<u8>, Vec<u8>);
 
 fn host_headers(d: &mut Draw) -> Vec<Header> {
     let host = |value: &[u8]| (b"Host".to_vec(), value.to_vec());

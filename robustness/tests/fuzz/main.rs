@@ -1,22 +1,28 @@
 //! Grammar-based fuzzing of the release binary: `ROBUSTNESS_CASES` generated requests (default
 //! 1,500) from `ROBUSTNESS_SEED` (printed; the same seed generates the same cases), a few
 //! connections at a time. No answer may be a 5xx other than a 503 with `Retry-After`, and the
-//! server must be alive after every batch of 50 and at the end.
+//! server must be alive after every batch of 50 and at the end. Cases are generated a batch at
+//! a time, so that the DPoP proofs among them are fresh (a proof is good for 60 s).
 
 mod body;
 #[path = "../common/mod.rs"]
 mod common;
+mod dpop;
 mod grammar;
+mod passkeys;
 mod vocabulary;
 
 use std::time::Duration;
 
-use common::http::{request, shown, Outcome};
+use common::dpop::{base64url, base64url_decode, ProofKey};
+use common::http::{request, shown, with_header, Outcome, Response};
+use common::webauthn::{client_data, SoftPasskey};
 use common::{assert_alive, Server};
 use grammar::{Case, Credentials};
+use passkeys::Ceremony;
 use rand::rngs::StdRng;
-use rand::SeedableRng;
-use serde_json::json;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
 use tokio::time::Instant;
 
 const DEFAULT_SEED: u64 = 0x746f_6b65_6e67;
@@ -37,19 +43,19 @@ async fn generated_hostile_requests_get_no_server_error_and_never_kill_the_serve
     let count = env_number("ROBUSTNESS_CASES", DEFAULT_CASES as u64) as usize;
     println!("fuzz: seed {seed}, {count} cases; reproduce with ROBUSTNESS_SEED={seed} ROBUSTNESS_CASES={count}");
     let server = Server::start().await;
-    let credentials = signed_up(&server).await;
     let mut rng = StdRng::seed_from_u64(seed);
-    let cases: Vec<Case> = (0..count)
-        .map(|_| grammar::case(&mut rng, &credentials))
-        .collect();
+    let credentials = signed_up(&server, ProofKey::from_seed(rng.random())).await;
+    let mut cases: Vec<Case> = Vec::with_capacity(count);
 
     let start = Instant::now();
     let mut tally = Tally::default();
     // Forbidden answers are collected, not fatal, so one run shows every kind the seed finds.
     let mut forbidden = Vec::new();
-    for (batch_number, batch) in cases.chunks(BATCH).enumerate() {
-        let first = batch_number * BATCH;
-        let range = format!("cases {first}..{} (seed {seed})", first + batch.len());
+    for first in (0..count).step_by(BATCH) {
+        let end = (first + BATCH).min(count);
+        cases.extend((first..end).map(|_| grammar::case(&mut rng, &credentials)));
+        let batch = &cases[first..end];
+        let range = format!("cases {first}..{end} (seed {seed})");
         let (a, b, c, d) = tokio::join!(
             worker(&server, batch, first, 0),
             worker(&server, batch, first, 1),
@@ -195,45 +201,139 @@ fn describe(seed: u64, index: usize, case: &Case) -> String {
     )
 }
 
-/// A real account, so some cases carry a valid token and refresh cookie.
-async fn signed_up(server: &Server) -> Credentials {
+/// A real account, so some cases carry a valid token and refresh cookie, a token bound to a
+/// DPoP key, and passkey ceremonies to finish.
+async fn signed_up(server: &Server, proof_key: ProofKey) -> Credentials {
     let (username, password) = ("fuzzer", "correct horse battery staple");
-    let body = json!({ "username": username, "password": password });
-    let outcome = server
-        .exchange(&request(
-            "POST",
-            "/api/auth/signup",
-            Some(&body.to_string()),
-        ))
-        .await;
-    let Outcome::Answered(response) = &outcome else {
-        server
-            .fail("sign-up before fuzzing", &outcome.to_string())
-            .await;
-    };
-    let token = response
-        .json()
-        .and_then(|b| b["access_token"].as_str().map(str::to_owned));
-    let Some(access_token) = token.filter(|_| response.status == 201) else {
-        server
-            .fail(
-                "sign-up before fuzzing",
-                &format!("expected 201 with a token: {outcome}"),
-            )
-            .await;
-    };
-    let cookies = response
+    let body = json!({ "username": username, "password": password }).to_string();
+    let signup = setup_call(
+        server,
+        request("POST", "/api/auth/signup", Some(&body)),
+        201,
+    )
+    .await;
+    let access_token = token_of(&signup);
+    let cookies = signup
         .headers
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
         .filter_map(|(_, value)| value.split(';').next().map(str::to_owned))
         .collect();
+    let origin = server.public_origin();
+    let proof = proof_key.proof("POST", &format!("{origin}/api/auth/login"), None, "setup");
+    let login = with_header(
+        request("POST", "/api/auth/login", Some(&body)),
+        "DPoP",
+        proof.as_bytes(),
+    );
+    let bound_token = token_of(&setup_call(server, login, 200).await);
+    let mut ceremonies = Vec::new();
+    let bearer = format!("Bearer {access_token}");
+    let step_up = json!({ "password": password }).to_string();
+    let passkey = SoftPasskey::from_seed([5; 32], &[7; 16]);
+    let start = request("POST", "/api/auth/passkeys/register/start", Some(&step_up));
+    let start = with_header(start, "Authorization", bearer.as_bytes());
+    let passkey_handle = register(server, start, &bearer, &passkey).await;
+    for _ in 0..CEREMONIES_EACH {
+        let start = request("POST", "/api/auth/passkeys/register/start", Some(&step_up));
+        let start = with_header(start, "Authorization", bearer.as_bytes());
+        ceremonies.push(ceremony(server, start, "register").await);
+        let start = request("POST", "/api/auth/passkeys/login/start", Some("{}"));
+        ceremonies.push(ceremony(server, start, "sign_in").await);
+        let signup = json!({ "username": format!("fuzz-passkey-{}", ceremonies.len()) });
+        let start = request(
+            "POST",
+            "/api/auth/passkeys/signup/start",
+            Some(&signup.to_string()),
+        );
+        ceremonies.push(ceremony(server, start, "signup").await);
+    }
     Credentials {
         username: username.to_owned(),
         password: password.to_owned(),
         access_token,
         cookies,
+        rp_id: "localhost".to_owned(),
+        origin,
+        proof_key,
+        bound_token,
+        ceremonies,
+        passkey,
+        passkey_handle,
     }
+}
+
+/// Registers `passkey` with the register ceremony `start` begins; its user handle.
+async fn register(server: &Server, start: Vec<u8>, bearer: &str, passkey: &SoftPasskey) -> Vec<u8> {
+    let started = setup_call(server, start, 200)
+        .await
+        .json()
+        .unwrap_or(Value::Null);
+    let options = &started["options"]["publicKey"];
+    let challenge = options["challenge"].as_str().unwrap_or_default();
+    let handle = base64url_decode(options["user"]["id"].as_str().unwrap_or_default());
+    let client_data = client_data("webauthn.create", challenge, &server.public_origin());
+    let id = base64url(&passkey.credential_id);
+    let credential = json!({
+        "id": id,
+        "rawId": id,
+        "type": "public-key",
+        "response": {
+            "attestationObject": base64url(&passkey.attestation_object("localhost")),
+            "clientDataJSON": base64url(&client_data),
+        },
+    });
+    let body = json!({ "ceremony": started["ceremony"], "credential": credential }).to_string();
+    let finish = request("POST", "/api/auth/passkeys/register/finish", Some(&body));
+    setup_call(
+        server,
+        with_header(finish, "Authorization", bearer.as_bytes()),
+        201,
+    )
+    .await;
+    handle
+}
+
+/// Passkey ceremonies of each kind started before fuzzing.
+const CEREMONIES_EACH: usize = 12;
+
+async fn ceremony(server: &Server, start: Vec<u8>, purpose: &'static str) -> Ceremony {
+    let response = setup_call(server, start, 200).await;
+    let body = response.json().unwrap_or(Value::Null);
+    let id = body["ceremony"].as_str().unwrap_or_default().to_owned();
+    let challenge = body["options"]["publicKey"]["challenge"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if id.is_empty() || challenge.is_empty() {
+        let problem = format!(
+            "no ceremony id and challenge in {}",
+            shown(&response.body, 600)
+        );
+        server.fail("starting a passkey ceremony", &problem).await;
+    }
+    Ceremony {
+        purpose,
+        id,
+        challenge,
+    }
+}
+
+/// A setup request that must answer `status`; anything else fails the test.
+async fn setup_call(server: &Server, bytes: Vec<u8>, status: u16) -> Response {
+    let case = format!("setup: {}", shown(&bytes, 300));
+    match server.exchange(&bytes).await {
+        Outcome::Answered(response) if response.status == status => response,
+        outcome => {
+            let problem = format!("expected {status}: {outcome}");
+            server.fail(&case, &problem).await
+        }
+    }
+}
+
+fn token_of(response: &Response) -> String {
+    let body = response.json().unwrap_or(Value::Null);
+    body["access_token"].as_str().unwrap_or_default().to_owned()
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
