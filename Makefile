@@ -8,7 +8,7 @@ test:    ## the whole suite: unit, HTTP integration (SQLite + PostgreSQL), Playw
 	./scripts/test.sh
 
 dev:     ## live reload while editing
-	./scripts/setup.sh && . scripts/env.sh && cargo leptos watch
+	./scripts/setup.sh && . scripts/env.sh && cargo leptos watch --split
 
 lint:    ## formatting and clippy, native and wasm
 	./scripts/lint.sh

@@ -238,10 +238,11 @@ def build() -> dict:
     say("release build: server (with the bench-only unguarded twin of /api/me and the bench "
         "tools) + WASM, precompressed")
     run("./scripts/setup.sh --bench")
-    # As `make serve` builds (scripts/serve.sh): content-hashed, precompressed static files. The
+    # As `make serve` builds (scripts/serve.sh): content-hashed, precompressed static files, the
+    # WASM split into the main module and the lazy pages' chunks. The
     # `bench` feature also links bench/tools into the server (`tokengate bench ...`), so the
     # tools share this one build.
-    run(". scripts/env.sh && cargo leptos build --release --precompress --bin-features bench",
+    run(". scripts/env.sh && cargo leptos build --release --precompress --split --bin-features bench",
         env={"LEPTOS_HASH_FILES": "true"})
     times["leptos_release_s"] = round(time.monotonic() - t, 1)
     return times

@@ -10,5 +10,6 @@ source scripts/env.sh
 # of every file, sent as-is to clients that accept them. Release only: the tests start
 # target/debug/tokengate directly, without cargo-leptos's environment, and link the plain names.
 # cargo-leptos hands LEPTOS_HASH_FILES on to the server it starts.
+# --split: the pages other than /login are WASM chunks loaded on demand (app/src/pages/lazy.rs).
 export LEPTOS_HASH_FILES=true
-exec cargo leptos serve --release --precompress
+exec cargo leptos serve --release --precompress --split

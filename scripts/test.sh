@@ -20,8 +20,9 @@ start=$(date +%s)
 step "format check"
 cargo fmt --all -- --check
 
-step "build (cargo leptos build)"
-cargo leptos build
+# --split, as every build of the WASM: its lazy pages (app/src/pages/lazy.rs) only load as chunks.
+step "build (cargo leptos build --split)"
+cargo leptos build --split
 
 step "unit tests"
 cargo test -p app --features ssr --lib

@@ -20,16 +20,15 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::auth_context::provide_auth;
 use crate::components::nav::Nav;
-use crate::pages::admin::{events::AdminEventsPage, user::AdminUserPage, users::AdminUsersPage};
-use crate::pages::{
-    account::AccountPage, dashboard::DashboardPage, forgot_password::ForgotPasswordPage,
-    home::HomePage, login::LoginPage, not_found::NotFoundPage, reset_password::ResetPasswordPage,
-    signup::SignupPage, verify_email::VerifyEmailPage,
+use crate::pages::lazy::{
+    AccountRoute, AdminEventsRoute, AdminUserRoute, AdminUsersRoute, DashboardRoute,
+    ForgotPasswordRoute, HomeRoute, ResetPasswordRoute, SignupRoute, VerifyEmailRoute,
 };
+use crate::pages::{login::LoginPage, not_found::NotFoundPage};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,17 +66,19 @@ pub fn App() -> impl IntoView {
             <Nav />
             <main id="main" class="container" tabindex="-1">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/signup") view=SignupPage />
+                    // The login page is in the main WASM; every other page is a chunk of its
+                    // own, loaded when it is first shown (pages/lazy.rs).
                     <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/dashboard") view=DashboardPage />
-                    <Route path=path!("/account") view=AccountPage />
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
-                    <Route path=path!("/reset-password") view=ResetPasswordPage />
-                    <Route path=path!("/verify-email") view=VerifyEmailPage />
-                    <Route path=path!("/admin") view=AdminUsersPage />
-                    <Route path=path!("/admin/users/:id") view=AdminUserPage />
-                    <Route path=path!("/admin/events") view=AdminEventsPage />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} />
+                    <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} />
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} />
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} />
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} />
+                    <Route path=path!("/admin") view={Lazy::<AdminUsersRoute>::new()} />
+                    <Route path=path!("/admin/users/:id") view={Lazy::<AdminUserRoute>::new()} />
+                    <Route path=path!("/admin/events") view={Lazy::<AdminEventsRoute>::new()} />
                 </Routes>
             </main>
             <footer class="site-footer">

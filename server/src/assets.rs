@@ -1,5 +1,6 @@
 //! Static files from the site root that cargo-leptos builds (`LEPTOS_SITE_ROOT`): the hydration
-//! bundle under `/pkg` (JS, WASM, CSS) and the files copied from `public/` (favicon).
+//! bundle under `/pkg` (JS, WASM, CSS, and with `--split` the lazy pages' WASM chunks and their
+//! loader, `__wasm_split.*.js`) and the files copied from `public/` (favicon).
 //!
 //! `cargo leptos build --release --precompress` writes a `.br` and a `.gz` next to every file;
 //! they are sent as-is to clients that accept them, so nothing is compressed per request.
@@ -117,6 +118,11 @@ mod tests {
     fn names_with_a_content_hash_are_recognised() {
         assert!(is_content_hashed("/tokengate.Qm9vLXF1eC1iYXotMTIzNA.wasm"));
         assert!(is_content_hashed("/__wasm_split.Qm9vLXF1eC1iYXotMTIzNA.js"));
+        // The WASM chunks of the lazy pages (`cargo leptos build --split`).
+        assert!(is_content_hashed("/chunk_3.Qm9vLXF1eC1iYXotMTIzNA.wasm"));
+        assert!(is_content_hashed(
+            "/split___account_route_view_42.Qm9vLXF1eC1iYXotMTIzNA.wasm"
+        ));
     }
 
     #[test]

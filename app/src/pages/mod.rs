@@ -3,6 +3,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod forgot_password;
 pub mod home;
+pub mod lazy;
 pub mod login;
 pub mod not_found;
 pub mod reset_password;

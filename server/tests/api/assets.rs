@@ -21,6 +21,10 @@ const CSS: &[u8] = b"body { margin: 0; } /* the stylesheet, uncompressed */";
 const CSS_BR: &[u8] = b"brotli bytes";
 const CSS_GZ: &[u8] = b"gzip bytes, a few more";
 const FAVICON: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+/// A WASM chunk of a lazy page as `cargo leptos build --split` names it, with `hash-files`.
+const HASHED_CHUNK: &str = "/pkg/chunk_3.Qm9vLXF1eC1iYXotMTIzNA.wasm";
+const CHUNK: &[u8] = b"\0asm\x01\0\0\0";
+const CHUNK_BR: &[u8] = b"brotli wasm bytes";
 
 const A_YEAR_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -36,6 +40,9 @@ fn site() -> TempDir {
         std::fs::write(file.with_extension("css.br"), CSS_BR).expect("cannot write .br");
         std::fs::write(file.with_extension("css.gz"), CSS_GZ).expect("cannot write .gz");
     }
+    let chunk = root.path().join(HASHED_CHUNK.trim_start_matches('/'));
+    std::fs::write(&chunk, CHUNK).expect("cannot write the chunk");
+    std::fs::write(chunk.with_extension("wasm.br"), CHUNK_BR).expect("cannot write .br");
     std::fs::write(root.path().join("favicon.svg"), FAVICON).expect("cannot write the favicon");
     root
 }
@@ -85,6 +92,19 @@ async fn hashed_bundle_file_is_cached_for_a_year_and_sent_as_brotli_to_browsers(
     assert_eq!(header(response.headers(), "content-type"), Some("text/css"));
     let body = file(response, A_YEAR_IMMUTABLE, Some("br")).await;
     assert_eq!(body, CSS_BR);
+}
+
+/// `WebAssembly.instantiateStreaming`, which loads the chunks, refuses any other content type.
+#[tokio::test]
+async fn hashed_wasm_chunk_is_sent_as_brotli_wasm_cached_for_a_year() {
+    let site = site();
+    let server = serve(&site, true).await;
+
+    let response = get_with(&server, HASHED_CHUNK, ACCEPT_ENCODING, "gzip, br").await;
+
+    let content_type = header(response.headers(), "content-type").map(str::to_owned);
+    assert_eq!(content_type.as_deref(), Some("application/wasm"));
+    assert_eq!(file(response, A_YEAR_IMMUTABLE, Some("br")).await, CHUNK_BR);
 }
 
 #[tokio::test]
