@@ -72,10 +72,12 @@ def target_rows(r: dict) -> list[tuple[str, str, str, str]]:
     storm = login["storm"]["me_during_storm"]["p99_ms"]
     rows.append(("/api/me p99 during a 64-connection login storm < 20 ms", f"{fmt_ms(storm)} ms",
                  f"{storm - 20:+.1f} ms", storm < 20))
-    sizes = r["frontend"]["sizes"]
-    if all(size.get("brotli") for size in sizes.values()):
-        first = sum(size["brotli"] for size in sizes.values())
-        rows.append(("First page (/login): JS + WASM + CSS as served (brotli) <= 150 KB", kb(first),
+    # What Chromium fetched under /pkg for an interactive /login (bench/tti.mjs), as shipped.
+    login_files = r["frontend"].get("login_files", [])
+    if login_files and all(f.get("brotli") for f in login_files):
+        first = sum(f["brotli"] for f in login_files)
+        rows.append((f"First page (/login): the {len(login_files)} files it fetches (JS + WASM + CSS) "
+                     "as served (brotli) <= 150 KB", kb(first),
                      f"{(first - 150_000) / 1000:+.1f} KB", first <= 150_000))
     v = r.get("verify", {}).get("verify", {})
     for alg, before in (("ES256", 299.00), ("RS256", 187.31)):
@@ -211,6 +213,15 @@ def markdown(r: dict) -> str:
     out += ["", "## 6. Frontend", "", "| Asset | raw | gzip -9 | brotli (shipped) |", "|---|---:|---:|---:|"]
     for ext, size in f["sizes"].items():
         out.append(f"| .{ext} (`{size['file']}`) | {kb(size['raw'])} | {kb(size['gzip'])} | {kb(size['brotli'])} |")
+    if f.get("login_files"):
+        total = {k: sum(x[k] or 0 for x in f["login_files"]) for k in ("raw", "gzip", "brotli")}
+        out += ["", "What headless Chromium fetched under /pkg for an interactive /login (cold cache, until "
+                "the network was idle after hydration); the WASM of the other pages is in chunks "
+                "fetched when they are shown:", "",
+                "| File fetched for /login | raw | gzip -9 | brotli (shipped) |", "|---|---:|---:|---:|"]
+        for x in f["login_files"]:
+            out.append(f"| `{x['file']}` | {kb(x['raw'])} | {kb(x['gzip'])} | {kb(x['brotli'])} |")
+        out.append(f"| **total** | {kb(total['raw'])} | {kb(total['gzip'])} | **{kb(total['brotli'])}** |")
     tti = f["tti"]
     out += ["", f"Navigation to an interactive login form (hydrated, username field focusable), headless "
             f"Chromium over loopback, {tti['runs']} runs: cold cache median {tti['cold']['median_ms']:.0f} ms "

@@ -442,25 +442,38 @@ def login_runs() -> dict:
     return result
 
 
+def pkg_file_sizes(path: Path) -> dict:
+    """Raw, gzip -9 and shipped brotli (the `.br` cargo-leptos `--precompress` wrote) sizes."""
+    data = path.read_bytes()
+    br = path.with_name(path.name + ".br")
+    return {"file": path.name, "raw": len(data), "gzip": len(gzip.compress(data, 9)),
+            "brotli": br.stat().st_size if br.exists() else None}
+
+
 def frontend() -> dict:
     pkg = SITE / "pkg"
     sizes = {}
+    # The main module: `tokengate.<hash>.<ext>` (the split chunks are `split_*`/`chunk_*`).
     for ext in ("wasm", "js", "css"):
-        files = [f for f in pkg.glob(f"*.{ext}")]
-        if not files:
-            sys.exit(f"no .{ext} in {pkg}")
-        f = max(files, key=lambda p: p.stat().st_mtime)
-        data = f.read_bytes()
-        br = f.with_name(f.name + ".br")
-        sizes[ext] = {"file": f.name, "raw": len(data),
-                      "gzip": len(gzip.compress(data, 9)),
-                      "brotli": br.stat().st_size if br.exists() else None}
+        files = [f for f in pkg.glob("tokengate.*") if f.suffix == f".{ext}"]
+        if len(files) != 1:
+            sys.exit(f"expected one tokengate.*.{ext} in {pkg}, found {[f.name for f in files]}")
+        sizes[ext] = pkg_file_sizes(files[0])
     result = {"sizes": sizes}
     with ours() as server:
         base = f"http://127.0.0.1:{OURS}"
         say("frontend: time to an interactive login form (headless Chromium)")
         out = run(["node", str(BENCH / "tti.mjs"), base, "10"], capture=True)
         result["tti"] = json.loads(out.strip().splitlines()[-1])
+        # What Chromium fetched under /pkg for an interactive /login, measured on disk.
+        login_files = []
+        for fetched in result["tti"].pop("login_pkg"):
+            path = fetched["path"].removeprefix("/pkg/")
+            if fetched["status"] != 200 or any(f["file"] == path for f in login_files):
+                continue
+            login_files.append({**pkg_file_sizes(pkg / path), "file": path,
+                                "sent_encoding": fetched["encoding"]})
+        result["login_files"] = login_files
         static = {}
         for ext in ("css", "wasm"):
             path = f"/pkg/{sizes[ext]['file']}"
