@@ -1,16 +1,19 @@
 //! A passkey registered for real (the tests' own authenticator, "none" attestation), then sign-in
 //! answers for it that are forged in one way each: another key's signature, a signature over
 //! other data, a counter that did not advance, no user verification, broken DER. Each is a 401
-//! `invalid_passkey`, and the passkey still signs in afterwards.
+//! `invalid_passkey`, and the passkey still signs in afterwards. A passkey sign-in is a token
+//! request too: a bad DPoP proof with a good assertion is a 401 `invalid_dpop_proof`.
 
 use serde_json::{json, Value};
 
-use crate::common::dpop::base64url;
-use crate::common::http::request;
+use crate::common::dpop::{base64url, ProofKey};
+use crate::common::http::{request, with_header};
 use crate::common::webauthn::{assertion_data, client_data, Flags, SoftPasskey};
 use crate::common::{assert_alive, Server};
 use crate::passkeys::{bearer, finish, start_sign_in, Started};
-use crate::{answered, assert_error, expect_status, sign_up, Account, PASSWORD};
+use crate::{
+    answered, assert_dpop_refusal, assert_error, expect_status, sign_up, Account, PASSWORD,
+};
 
 /// Registers `passkey` for `account`; its user handle (the account's id, as 16 bytes).
 async fn register(server: &Server, account: &Account, passkey: &SoftPasskey) -> Vec<u8> {
@@ -248,6 +251,38 @@ async fn forged_assertions_for_a_real_passkey_are_401_invalid_passkey() {
     let response = answered(&server, &bytes).await;
     expect_status(&server, "the owner afterwards", &response, 200).await;
     assert_alive(&server, "the owner afterwards").await;
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_with_a_bad_proof_is_401_invalid_dpop_proof_and_with_a_good_one_binds() {
+    let server = Server::start().await;
+    let account = sign_up(&server, "alice").await;
+    let passkey = SoftPasskey::from_seed([5; 32], &[7; 16]);
+    let handle = register(&server, &account, &passkey).await;
+    let sign_in = |counter: u32, ceremony: &Started, proof: &[u8]| {
+        let auth_data = assertion_data("localhost", Flags::ASSERTED, counter);
+        let client_data = sign_in_data(&server, ceremony);
+        let signature = passkey.sign(&auth_data, &client_data);
+        let credential = answer(&passkey, &handle, &auth_data, &client_data, &signature);
+        let bytes = finish("/api/auth/passkeys/login/finish", &ceremony.id, credential);
+        with_header(bytes, "DPoP", proof)
+    };
+    let htu = format!("{}/api/auth/passkeys/login/finish", server.public_origin());
+    let key = ProofKey::from_seed([1; 32]);
+
+    let ceremony = start_sign_in(&server).await;
+    let bad = sign_in(1, &ceremony, b"a.b.c");
+    assert_dpop_refusal(&server, "a bad proof", &bad, "invalid_dpop_proof").await;
+    let ceremony = start_sign_in(&server).await;
+    let proof = key.proof("GET", &htu, None, "j1");
+    let wrong = sign_in(2, &ceremony, proof.as_bytes());
+    assert_dpop_refusal(&server, "a proof for GET", &wrong, "invalid_dpop_proof").await;
+
+    let ceremony = start_sign_in(&server).await;
+    let proof = key.proof("POST", &htu, None, "j2");
+    let response = answered(&server, &sign_in(3, &ceremony, proof.as_bytes())).await;
+    expect_status(&server, "a good proof", &response, 200).await;
+    assert_eq!(response.json().unwrap_or(Value::Null)["token_type"], "DPoP");
 }
 
 fn client_data_with_challenge(server: &Server, challenge: &str) -> Vec<u8> {
