@@ -40,7 +40,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
     });
 
-    Router::new()
+    let router = Router::new();
+    #[cfg(feature = "bench")]
+    let router = router.merge(app::api::bench::routes());
+    router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
