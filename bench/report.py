@@ -115,13 +115,13 @@ def markdown(r: dict) -> str:
     out += ["## Targets", "", "| Target | Measured | Distance | Met |", "|---|---|---|---|"]
     out += [f"| {t} | {mv} | {d} | {ok} |" for t, mv, d, ok in target_rows(r)]
 
-    out += ["", "## 1. Same token: GET /api/me against the same function unguarded", "",
+    out += ["", "## 1. Same token: GET /api/me (a plain handler) against the same answer unguarded", "",
             "| Server | Endpoint | req/s | p50 ms | p99 ms | protected / unguarded |",
             "|---|---|---:|---:|---:|---:|"]
     for label, title in (("cache_on", "verified-token cache on (default)"),
                          ("cache_off", "cache off (`TOKENGATE_TOKEN_CACHE_CAPACITY=0`)")):
         st = r["same_token"][label]
-        for name, row in (("unguarded twin", st["unguarded"]), ("/api/me (EdDSA)", st["protected"])):
+        for name, row in (("unguarded plain twin", st["unguarded"]), ("/api/me (EdDSA)", st["protected"])):
             ratio = f"{st['ratio']:.3f}x" if name.startswith("/api") else ""
             out.append(f"| {title} | {name} | {fmt_rps(row['rps'])} | {fmt_ms(row['p50_ms'])} | "
                        f"{fmt_ms(row['p99_ms'])} | {ratio} |")
@@ -130,6 +130,10 @@ def markdown(r: dict) -> str:
         out.append(f"| same server | /healthz (plain handler, no framework work) | {fmt_rps(h['rps'])} | "
                    f"{fmt_ms(h['p50_ms'])} | {fmt_ms(h['p99_ms'])} | /api/me is "
                    f"{r['same_token']['cache_on']['ratio_healthz']:.3f}x |")
+    if "server_fn" in r["same_token"]["cache_on"]:
+        f = r["same_token"]["cache_on"]["server_fn"]
+        out.append(f"| same server | unguarded twin as a Leptos server function (the dispatch /api/me "
+                   f"skips) | {fmt_rps(f['rps'])} | {fmt_ms(f['p50_ms'])} | {fmt_ms(f['p99_ms'])} | |")
     for name, b in (("SQLite", "baseline_sqlite"), ("PostgreSQL", "baseline_postgres")):
         same = r["distinct"][b]["same"]
         out.append(f"| session baseline, {name} | /api/me, one warm session | {fmt_rps(same['rps'])} | "
