@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
 
 /** `<name>.<MD5, base64url>.<ext>`: how cargo-leptos names the bundle with `hash-files` on. */
-const CONTENT_HASHED = /\.[A-Za-z0-9_-]{22}\.(js|wasm|css)$/;
+// (`__wasm_split.______________________.js`, the split loader's placeholder, is not a hash.)
+const CONTENT_HASHED = /\.(?!_{22}\.)[A-Za-z0-9_-]{22}\.(js|wasm|css)$/;
 
 test("the JS and WASM that the page preloads for hydration are served", async ({ page, request }) => {
   await page.goto("/");

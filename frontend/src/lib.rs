@@ -1,11 +1,12 @@
-//! The browser entry point: hydrates the server-rendered page, once the WASM chunk of a lazy
+//! The browser entry point: hydrates the server-rendered page, once the WASM chunk of the lazy
 //! page shown there (app/src/pages/lazy.rs) has loaded.
-
-// The type of that asynchronous hydration of the whole app is deeper than rustc's default limit.
-#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_lazy(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        let path = leptos::prelude::window().location().pathname();
+        app::pages::lazy::load_page(&path.unwrap_or_default()).await;
+        leptos::mount::hydrate_body(app::App);
+    });
 }
