@@ -1,8 +1,9 @@
 //! `SyncHydrate`: a view wrapper that hydrates only synchronously.
 //!
 //! The router turns every page into an `AnyView`, and an `AnyView` keeps a pointer to its view's
-//! `hydrate_async`, the async hydration Leptos uses for lazy routes and islands. This app has
-//! neither, so that code never runs, yet for a whole page it is a large tree of futures (about a
+//! `hydrate_async`, the async hydration Leptos uses for lazy hydration and islands. This app has
+//! neither (its lazy routes load the shown page's chunk before a synchronous hydration:
+//! frontend/src/lib.rs), so that code never runs, yet for a whole page it is a large tree of futures (about a
 //! tenth of the WASM). Wrapping a page in `SyncHydrate` makes its `hydrate_async` the trait's
 //! default (the ordinary synchronous `hydrate`), and the compiler drops the async tree.
 //!
