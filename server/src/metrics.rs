@@ -11,7 +11,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use app::server::db::Db;
 use app::server::mail::queue;
-use app::server::metrics_names::{self, PASSWORD_HASH_SECONDS, PASSWORD_VERIFY_SECONDS};
+use app::server::metrics_names::{
+    self, PASSWORD_HASH_SECONDS, PASSWORD_VERIFY_SECONDS, SIGNATURE_BATCH_SIZE,
+};
 use app::server::state::AppState;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
@@ -60,12 +62,16 @@ pub async fn start(addr: Option<SocketAddr>, state: &AppState) -> anyhow::Result
 }
 
 /// The global recorder (the `metrics` facade has exactly one per process), with real buckets
-/// for the Argon2 timings instead of the exporter's default summaries.
+/// for the Argon2 timings and the signature batch sizes instead of the exporter's default summaries.
 fn install() -> anyhow::Result<PrometheusHandle> {
     let buckets = &metrics_names::PASSWORD_SECONDS_BUCKETS;
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(PASSWORD_HASH_SECONDS.into()), buckets)?
         .set_buckets_for_metric(Matcher::Full(PASSWORD_VERIFY_SECONDS.into()), buckets)?
+        .set_buckets_for_metric(
+            Matcher::Full(SIGNATURE_BATCH_SIZE.into()),
+            &metrics_names::SIGNATURE_BATCH_BUCKETS,
+        )?
         .install_recorder()?;
     metrics_names::describe();
     Ok(handle)

@@ -33,7 +33,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let claims = authenticate(state, parts)?;
+        let claims = authenticate(state, parts).await?;
         ensure_live(state, &claims).await?;
         let user = users::find_by_id(&state.db, &claims.sub).await?;
         match user {

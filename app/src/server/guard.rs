@@ -13,7 +13,16 @@ use crate::error::ApiError;
 /// Verifies the access token of a request (once per distinct token: see `tokens::cache`): an
 /// unbound one as `Authorization: Bearer`, one bound to a key as `Authorization: DPoP` with a
 /// proof by that key for this request (see `dpop`). Never touches the database.
-pub fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaims, ApiError> {
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaims, ApiError> {
+    let (scheme, token) = presented_token(parts)?;
+    let claims = verify_token(state, scheme, token).await?;
+    let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
+    super::dpop::check_presentation(state, parts, scheme, token, jkt)?;
+    Ok(claims)
+}
+
+/// The scheme and token of the `Authorization` header.
+fn presented_token(parts: &Parts) -> Result<(Scheme, &str), ApiError> {
     let value = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -28,21 +37,28 @@ pub fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaims, Api
     } else {
         return Err(ApiError::invalid_token());
     };
-    let token = token.trim();
+    Ok((scheme, token.trim()))
+}
+
+/// The token's claims if it verifies (from the cache, or with its signature checked in a batch).
+async fn verify_token(
+    state: &AppState,
+    scheme: Scheme,
+    token: &str,
+) -> Result<AccessClaims, ApiError> {
+    let keys = state.keys.load_full();
     let now = super::now_unix();
-    let claims = state
+    state
         .verified_tokens
-        .verify(&state.keys.load(), &state.token_policy, token, now)
+        .verify(&keys, &state.token_policy, token, now, &state.signatures)
+        .await
         .map_err(|reason| {
             tracing::debug!(%reason, "access token rejected");
             match scheme {
                 Scheme::Bearer => ApiError::invalid_token(),
                 Scheme::Dpop => super::dpop::dpop_token("The access token is not valid"),
             }
-        })?;
-    let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
-    super::dpop::check_presentation(state, parts, scheme, token, jkt)?;
-    Ok(claims)
+        })
 }
 
 /// The caller's claims, once verified in this request: a server function that checks the caller
@@ -58,8 +74,16 @@ pub async fn require_user() -> Result<AccessClaims, ApiError> {
     }
     let state = super::state::app_state()?;
     // Read in place from the request parts Leptos keeps in the context (extracting a `HeaderMap`
-    // would copy every header of every request first).
-    let claims = super::request::with_parts(|parts| authenticate(&state, parts))??;
+    // would copy every header of every request first); only the token is copied, to be verified
+    // across an await, then the DPoP proof is checked on the parts again.
+    let (scheme, token) = super::request::with_parts(|parts| {
+        presented_token(parts).map(|(scheme, token)| (scheme, token.to_owned()))
+    })??;
+    let claims = verify_token(&state, scheme, &token).await?;
+    let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
+    super::request::with_parts(|parts| {
+        super::dpop::check_presentation(&state, parts, scheme, &token, jkt)
+    })??;
     leptos::prelude::provide_context(Authenticated(claims.clone()));
     Ok(claims)
 }
@@ -152,6 +176,6 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(state, parts).map(AuthUser)
+        authenticate(state, parts).await.map(AuthUser)
     }
 }

@@ -13,6 +13,7 @@ pub const REFRESHES_TOTAL: &str = "tokengate_refreshes_total";
 pub const PASSKEYS_REFUSED_TOTAL: &str = "tokengate_passkeys_refused_total";
 pub const ACCOUNT_LOCKS_TOTAL: &str = "tokengate_account_locks_total";
 pub const TOKEN_VERIFICATIONS_TOTAL: &str = "tokengate_token_verifications_total";
+pub const SIGNATURE_BATCH_SIZE: &str = "tokengate_signature_batch_size";
 pub const PASSWORD_HASH_SECONDS: &str = "tokengate_password_hash_seconds";
 pub const PASSWORD_VERIFY_SECONDS: &str = "tokengate_password_verify_seconds";
 pub const MAIL_QUEUE_PENDING: &str = "tokengate_mail_queue_pending";
@@ -24,6 +25,9 @@ pub const DB_POOL_IDLE_CONNECTIONS: &str = "tokengate_db_pool_idle_connections";
 /// tens of milliseconds on one core, and seconds when logins queue for the hashing permits.
 pub const PASSWORD_SECONDS_BUCKETS: [f64; 10] =
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// Bucket bounds of the Ed25519 batch sizes (1 = checked alone; at most `tokens::batch::MAX_BATCH`).
+pub const SIGNATURE_BATCH_BUCKETS: [f64; 7] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 
 /// A password login, by `outcome`: `succeeded`, `failed`, `mfa_required`, `locked`, `disabled`.
 pub fn login(outcome: &'static str) {
@@ -55,6 +59,11 @@ pub fn lock() {
 /// `miss`.
 pub fn token_verification(cache: &'static str) {
     counter!(TOKEN_VERIFICATIONS_TOTAL, "cache" => cache).increment(1);
+}
+
+/// How many access-token signatures one verification thread checked together.
+pub fn signature_batch(size: usize) {
+    histogram!(SIGNATURE_BATCH_SIZE).record(size as f64);
 }
 
 /// How long hashing a new password took (queueing for a permit included).
@@ -101,6 +110,10 @@ pub fn describe() {
     describe_counter!(
         TOKEN_VERIFICATIONS_TOTAL,
         "Access tokens verified, by verified-token cache hit or miss"
+    );
+    describe_histogram!(
+        SIGNATURE_BATCH_SIZE,
+        "Access-token signatures checked together, per Ed25519 batch"
     );
     describe_histogram!(
         PASSWORD_HASH_SECONDS,

@@ -20,7 +20,8 @@ use super::refresh_rotation::SessionPolicy;
 use super::request::{TrustedProxies, TrustedProxiesError};
 use super::throttle::ThrottlePolicy;
 use super::tokens::{
-    load_signing_keys, KeyError, KeySource, SigningKeys, TokenPolicy, VerifiedTokenCache,
+    load_signing_keys, KeyError, KeySource, SignatureBatcher, SigningKeys, TokenPolicy,
+    VerifiedTokenCache,
 };
 
 /// Shared by every request. Cloning it is one reference-count increment: Leptos clones the state
@@ -53,6 +54,8 @@ pub struct Shared {
     pub token_policy: Arc<TokenPolicy>,
     /// Tokens that already passed full verification (see `tokens::cache`).
     pub verified_tokens: Arc<VerifiedTokenCache>,
+    /// The threads that check EdDSA signatures of new tokens in batches (see `tokens::batch`).
+    pub signatures: SignatureBatcher,
     pub passwords: PasswordHasher,
     pub throttle: Arc<ThrottlePolicy>,
     pub sessions: Arc<SessionPolicy>,
@@ -93,6 +96,8 @@ pub enum StartupError {
     TrustedProxies(#[from] TrustedProxiesError),
     #[error("mail")]
     Mail(#[from] MailError),
+    #[error("cannot start the signature threads")]
+    Threads(#[source] std::io::Error),
 }
 
 impl AppState {
@@ -108,6 +113,7 @@ impl AppState {
         let keys = load_signing_keys(&db, &KeySource::from_config(config)).await?;
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
         let mailer = Mailer::new(&config.mail, &config.data_dir)?;
+        let signatures = SignatureBatcher::per_cpu().map_err(StartupError::Threads)?;
         Ok(Self(Arc::new(Shared {
             leptos_options,
             db,
@@ -121,6 +127,7 @@ impl AppState {
             verified_tokens: Arc::new(VerifiedTokenCache::new(
                 usize::try_from(config.token_cache_capacity).unwrap_or(usize::MAX),
             )),
+            signatures,
             passwords,
             throttle: Arc::new(ThrottlePolicy::from_config(config)),
             sessions: Arc::new(SessionPolicy::from_config(config)),

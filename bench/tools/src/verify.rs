@@ -104,7 +104,39 @@ fn median_ns(mut call: impl FnMut()) -> f64 {
     times[times.len() / 2] as f64
 }
 
-/// `{"verify": {"HS256": ns, ...}, "sign": {...}}`, medians measured by [`median_ns`].
+/// Batch sizes timed for the Ed25519 batch figures (`tokens::batch` takes up to 64).
+const BATCH_SIZES: [usize; 6] = [1, 2, 4, 8, 16, 64];
+
+/// Median ns per signature of `ed25519_dalek::verify_batch` over `n` access-token signatures
+/// (n = 1: a single `verify`), the saving the server's verification threads make.
+fn ed25519_batch_ns(n: usize) -> f64 {
+    use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let messages: Vec<Vec<u8>> = (0..n)
+        .map(|i| format!("eyJhbGciOiJFZERTQSJ9.{}-{i}", "p".repeat(400)).into_bytes())
+        .collect();
+    let signatures: Vec<Signature> = messages.iter().map(|m| key.sign(m)).collect();
+    let keys = vec![key.verifying_key(); n];
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let ns = if n == 1 {
+        median_ns(|| {
+            black_box(keys[0].verify(black_box(refs[0]), &signatures[0])).ok();
+        })
+    } else {
+        median_ns(|| {
+            black_box(ed25519_dalek::verify_batch(
+                black_box(&refs),
+                &signatures,
+                &keys,
+            ))
+            .ok();
+        })
+    };
+    ns / n as f64
+}
+
+/// `{"verify": {"HS256": ns, ...}, "sign": {...}, "ed25519_batch": {"8": ns per signature,
+/// ...}}`, medians measured by [`median_ns`].
 fn write_summary(path: &Path, key_sets: &[(JwtAlgorithm, SigningKeys)]) -> std::io::Result<()> {
     let policy = policy();
     let (mut verify, mut sign) = (serde_json::Map::new(), serde_json::Map::new());
@@ -125,7 +157,11 @@ fn write_summary(path: &Path, key_sets: &[(JwtAlgorithm, SigningKeys)]) -> std::
         verify.insert(algorithm.as_str().to_owned(), verify_ns.into());
         sign.insert(algorithm.as_str().to_owned(), sign_ns.into());
     }
-    let summary = serde_json::json!({ VERIFY: verify, SIGN: sign });
+    let batch: serde_json::Map<String, serde_json::Value> = BATCH_SIZES
+        .into_iter()
+        .map(|n| (n.to_string(), ed25519_batch_ns(n).into()))
+        .collect();
+    let summary = serde_json::json!({ VERIFY: verify, SIGN: sign, "ed25519_batch": batch });
     let json = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
     std::fs::write(path, json + "\n")
 }

@@ -21,7 +21,7 @@ use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::{
-    verify_access_token, verify_with_kid, AccessClaims, SigningKeys, TokenError, TokenPolicy,
+    verify_with_kid_batched, AccessClaims, SignatureBatcher, SigningKeys, TokenError, TokenPolicy,
 };
 
 struct Verified {
@@ -41,17 +41,21 @@ impl VerifiedTokenCache {
         }
     }
 
-    /// Same answer as [`verify_access_token`], from the cache when this exact token was verified
-    /// before and is still within its lifetime and its key.
-    pub fn verify(
+    /// Same answer as [`super::verify_access_token`], from the cache when this exact token was
+    /// verified before and is still within its lifetime and its key; a miss has its signature
+    /// checked by `batcher`.
+    pub async fn verify(
         &self,
         keys: &SigningKeys,
         policy: &TokenPolicy,
         token: &str,
         now: i64,
+        batcher: &SignatureBatcher,
     ) -> Result<AccessClaims, TokenError> {
         let Some(entries) = &self.entries else {
-            return verify_access_token(keys, policy, token);
+            return verify_with_kid_batched(keys, policy, token, batcher)
+                .await
+                .map(|(claims, _)| claims);
         };
         if token.len() > super::MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
@@ -66,7 +70,7 @@ impl VerifiedTokenCache {
             entries.remove(&digest);
         }
         crate::server::metrics_names::token_verification("miss");
-        let (claims, kid) = verify_with_kid(keys, policy, token)?;
+        let (claims, kid) = verify_with_kid_batched(keys, policy, token, batcher).await?;
         entries.insert(
             digest,
             Arc::new(Verified {
@@ -98,6 +102,10 @@ mod tests {
     use super::*;
     use crate::server::tokens::{issue_access_token, Subject};
 
+    fn inline() -> SignatureBatcher {
+        SignatureBatcher::inline()
+    }
+
     fn policy() -> TokenPolicy {
         TokenPolicy {
             issuer: "tokengate".into(),
@@ -119,31 +127,40 @@ mod tests {
         issue_access_token(keys, &policy(), subject, crate::server::now_unix()).unwrap()
     }
 
-    #[test]
-    fn a_repeated_token_is_answered_from_the_cache_with_the_same_claims() {
+    #[tokio::test]
+    async fn a_repeated_token_is_answered_from_the_cache_with_the_same_claims() {
         let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, claims) = token(&keys, "alice");
         let now = crate::server::now_unix();
         assert_eq!(
-            cache.verify(&keys, &policy(), &jwt, now),
+            cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
             Ok(claims.clone())
         );
         assert_eq!(cache.len(), 1);
-        assert_eq!(cache.verify(&keys, &policy(), &jwt, now), Ok(claims));
+        assert_eq!(
+            cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
+            Ok(claims)
+        );
         assert_eq!(cache.len(), 1);
     }
 
-    #[test]
-    fn a_token_differing_by_one_byte_from_a_cached_one_is_refused() {
+    #[tokio::test]
+    async fn a_token_differing_by_one_byte_from_a_cached_one_is_refused() {
         let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, _) = token(&keys, "alice");
         let now = crate::server::now_unix();
-        cache.verify(&keys, &policy(), &jwt, now).unwrap();
+        cache
+            .verify(&keys, &policy(), &jwt, now, &inline())
+            .await
+            .unwrap();
         let mut tampered = jwt.into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert!(cache.verify(&keys, &policy(), &tampered, now).is_err());
+        assert!(cache
+            .verify(&keys, &policy(), &tampered, now, &inline())
+            .await
+            .is_err());
         assert_eq!(cache.len(), 1, "refusals are never cached");
     }
 
@@ -158,22 +175,27 @@ mod tests {
         assert!(!still_valid(&entry, &keys, &policy(), exp + 6));
     }
 
-    #[test]
-    fn a_cached_token_is_refused_once_its_key_is_no_longer_in_the_key_set() {
+    #[tokio::test]
+    async fn a_cached_token_is_refused_once_its_key_is_no_longer_in_the_key_set() {
         let (old_keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, _) = token(&old_keys, "alice");
         let now = crate::server::now_unix();
-        cache.verify(&old_keys, &policy(), &jwt, now).unwrap();
+        cache
+            .verify(&old_keys, &policy(), &jwt, now, &inline())
+            .await
+            .unwrap();
         let reloaded = SigningKeys::ephemeral();
         assert_eq!(
-            cache.verify(&reloaded, &policy(), &jwt, now),
+            cache
+                .verify(&reloaded, &policy(), &jwt, now, &inline())
+                .await,
             Err(TokenError::UnknownKey)
         );
         assert!(cache.is_empty(), "the stale entry is dropped");
     }
 
-    #[test]
-    fn the_cache_stays_within_its_capacity_and_zero_turns_it_off() {
+    #[tokio::test]
+    async fn the_cache_stays_within_its_capacity_and_zero_turns_it_off() {
         let keys = SigningKeys::ephemeral();
         let now = crate::server::now_unix();
         let bounded = VerifiedTokenCache::new(16);
@@ -181,10 +203,13 @@ mod tests {
         for i in 0..200 {
             let (jwt, claims) = token(&keys, &format!("user{i}"));
             assert_eq!(
-                bounded.verify(&keys, &policy(), &jwt, now),
+                bounded.verify(&keys, &policy(), &jwt, now, &inline()).await,
                 Ok(claims.clone())
             );
-            assert_eq!(off.verify(&keys, &policy(), &jwt, now), Ok(claims));
+            assert_eq!(
+                off.verify(&keys, &policy(), &jwt, now, &inline()).await,
+                Ok(claims)
+            );
         }
         assert!(bounded.len() <= 16, "held {}", bounded.len());
         assert_eq!(off.len(), 0);

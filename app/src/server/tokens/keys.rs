@@ -34,6 +34,8 @@ pub struct SigningKeys {
     signers: Vec<(i64, Signer)>,
     /// kid -> (key, time it stops verifying).
     verifiers: HashMap<String, (DecodingKey, Option<i64>)>,
+    /// kid -> the same public key for batched Ed25519 checks (EdDSA key sets only).
+    ed25519: HashMap<String, ed25519_dalek::VerifyingKey>,
     public: Vec<(PublicJwk, Option<i64>)>,
 }
 
@@ -41,6 +43,7 @@ impl SigningKeys {
     /// Builds a key set; `None` if there is no key or one is unusable.
     pub fn from_loaded(algorithm: Algorithm, keys: Vec<LoadedKey>) -> Option<Self> {
         let mut verifiers = HashMap::new();
+        let mut ed25519 = HashMap::new();
         let mut public = Vec::new();
         let mut signers = Vec::new();
         for key in keys {
@@ -49,6 +52,9 @@ impl SigningKeys {
                 return None;
             }
             let jwt = key.material.jwt_keys()?;
+            if let KeyMaterial::Ed25519(signing) = &key.material {
+                ed25519.insert(key.kid.clone(), signing.verifying_key());
+            }
             if let Some(params) = jwt.public {
                 let jwk = PublicJwk {
                     kid: key.kid.clone(),
@@ -75,6 +81,7 @@ impl SigningKeys {
             algorithm,
             signers,
             verifiers,
+            ed25519,
             public,
         })
     }
@@ -125,6 +132,12 @@ impl SigningKeys {
             .get(kid)
             .filter(|(_, retired_at)| retired_at.is_none_or(|at| at > now))
             .map(|(key, _)| key)
+    }
+
+    /// The Ed25519 public key for `kid`, unless unknown or retired (EdDSA key sets only).
+    pub fn ed25519_verifier(&self, kid: &str) -> Option<ed25519_dalek::VerifyingKey> {
+        self.verifier(kid)?;
+        self.ed25519.get(kid).copied()
     }
 
     /// The public keys that still verify, for `/.well-known/jwks.json` (none for HS256).

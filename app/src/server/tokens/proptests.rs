@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use proptest::prelude::*;
 
-use super::tests::{now, policy, subject};
+use super::tests::{now, policy, subject, verify_both};
 use super::*;
 use crate::server::credentials::{Password, Username};
 
@@ -22,7 +22,7 @@ proptest! {
     #[test]
     fn arbitrary_strings_never_verify(input in ".{0,400}") {
         let keys = SigningKeys::ephemeral();
-        prop_assert!(verify_access_token(&keys, &policy(), &input).is_err());
+        prop_assert!(verify_both(&keys, &policy(), &input).is_err());
     }
 
     #[test]
@@ -33,7 +33,7 @@ proptest! {
     ) {
         let keys = SigningKeys::ephemeral();
         let token = format!("{}.{}.{}", URL_SAFE_NO_PAD.encode(h), URL_SAFE_NO_PAD.encode(p), URL_SAFE_NO_PAD.encode(s));
-        prop_assert!(verify_access_token(&keys, &policy(), &token).is_err());
+        prop_assert!(verify_both(&keys, &policy(), &token).is_err());
     }
 
     #[test]
@@ -52,7 +52,7 @@ proptest! {
             mutated.split('.').take(2).eq(token.split('.').take(2)) && decoded(&mutated) == decoded(&token)
         };
         prop_assume!(!same_signature);
-        prop_assert!(verify_access_token(&keys, &policy(), &mutated).is_err());
+        prop_assert!(verify_both(&keys, &policy(), &mutated).is_err());
     }
 
     #[test]

@@ -49,14 +49,40 @@ fn parts(token: &str) -> (serde_json::Value, serde_json::Value, String) {
 }
 
 fn rejection(keys: &SigningKeys, token: &str) -> TokenError {
-    verify_access_token(keys, &policy(), token).expect_err("token must be rejected")
+    verify_both(keys, &policy(), token).expect_err("token must be rejected")
+}
+
+/// [`verify_access_token`], after checking that the batched path (the signature checked on a
+/// verification thread, see `batch`) gives the same answer: the same claims for a token that
+/// verifies, a refusal for one that does not, for the same reason unless the token has several
+/// faults (the batched path reads the claims before the signature).
+pub(super) fn verify_both(
+    keys: &SigningKeys,
+    policy: &TokenPolicy,
+    token: &str,
+) -> Result<AccessClaims, TokenError> {
+    static BATCHER: std::sync::OnceLock<SignatureBatcher> = std::sync::OnceLock::new();
+    let batcher = BATCHER.get_or_init(|| SignatureBatcher::start(1).expect("a thread starts"));
+    let single = verify_access_token(keys, policy, token);
+    let batched = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime")
+        .block_on(verify_with_kid_batched(keys, policy, token, batcher))
+        .map(|(claims, _)| claims);
+    match (&single, &batched) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(TokenError::Invalid(_)), Err(TokenError::Invalid(_))) => {}
+        (Err(a), Err(b)) => assert_eq!(a, b, "{token}"),
+        _ => panic!("single {single:?} but batched {batched:?} for {token}"),
+    }
+    single
 }
 
 #[test]
 fn issued_token_verifies_and_carries_the_user() {
     let keys = SigningKeys::ephemeral();
     let (token, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
-    let verified = verify_access_token(&keys, &policy(), &token).unwrap();
+    let verified = verify_both(&keys, &policy(), &token).unwrap();
     assert_eq!(verified, claims);
     assert_eq!(verified.username, "alice");
     assert_eq!(verified.exp - verified.iat, 900);
@@ -165,7 +191,7 @@ fn token_within_the_leeway_still_verifies() {
     let keys = SigningKeys::ephemeral();
     let issued_at = now() - 900 - 2;
     let (token, _) = issue_access_token(&keys, &policy(), subject(), issued_at).unwrap();
-    assert!(verify_access_token(&keys, &policy(), &token).is_ok());
+    assert!(verify_both(&keys, &policy(), &token).is_ok());
 }
 
 #[test]
@@ -211,7 +237,7 @@ fn garbage_is_rejected_without_panicking() {
         "%%%.%%%.%%%",
     ] {
         assert!(
-            verify_access_token(&keys, &policy(), garbage).is_err(),
+            verify_both(&keys, &policy(), garbage).is_err(),
             "{garbage:?}"
         );
     }
@@ -229,10 +255,7 @@ fn hs256_key_set_issues_and_verifies_and_publishes_nothing() {
     let keys = SigningKeys::ephemeral_hs256();
     let (token, claims) = issue_access_token(&keys, &policy(), subject(), now()).unwrap();
     assert_eq!(parts(&token).0["alg"], "HS256");
-    assert_eq!(
-        verify_access_token(&keys, &policy(), &token).unwrap(),
-        claims
-    );
+    assert_eq!(verify_both(&keys, &policy(), &token).unwrap(), claims);
     assert!(keys.public_jwks().is_empty());
 }
 
