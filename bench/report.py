@@ -143,6 +143,9 @@ def markdown(r: dict) -> str:
             "| Users (N) | Server | req/s | p50 ms | p99 ms | RSS MB |", "|---:|---|---:|---:|---:|---:|"]
     series = [("tokengate, cache on", r["distinct"]["tokengate"]["cache_on"]),
               ("tokengate, cache off", r["distinct"]["tokengate"]["cache_off"])]
+    if "unbatched_cache_off" in r["distinct"]["tokengate"]:
+        series.append(("tokengate, cache off, signatures not batched",
+                       r["distinct"]["tokengate"]["unbatched_cache_off"]))
     if "hs256_cache_off" in r["distinct"]["tokengate"]:
         series.append(("tokengate, HS256, cache off", r["distinct"]["tokengate"]["hs256_cache_off"]))
     series += [("session baseline, SQLite", r["distinct"]["baseline_sqlite"]),
@@ -157,6 +160,12 @@ def markdown(r: dict) -> str:
     out += ["", f"At {int(hi):,} users tokengate serves "
             f"{ours / r['distinct']['baseline_sqlite'][hi]['rps']:.1f}x the SQLite session baseline and "
             f"{ours / r['distinct']['baseline_postgres'][hi]['rps']:.1f}x the PostgreSQL one."]
+    if "unbatched_cache_off" in r["distinct"]["tokengate"]:
+        single = r["distinct"]["tokengate"]["unbatched_cache_off"][hi]["rps"]
+        batched = r["distinct"]["tokengate"]["cache_off"][hi]["rps"]
+        out += ["", f"Checking new tokens' Ed25519 signatures in batches across concurrent requests "
+                f"(the default, `tokens::batch`) serves {batched / single:.2f}x the rate of checking "
+                f"each on its request's task (`TOKENGATE_SIGNATURE_THREADS=0`) at {int(hi):,} users, cache off."]
     if "hs256_cache_off" in r["distinct"]["tokengate"]:
         hs = r["distinct"]["tokengate"]["hs256_cache_off"][hi]["rps"]
         out += ["", f"Configured for HS256 (symmetric: `TOKENGATE_JWT_ALGORITHM=HS256`, one shared "

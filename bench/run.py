@@ -328,16 +328,21 @@ def same_token(tokens: Path) -> dict:
 
 
 def distinct_ours(tokens: Path, hs256: Path) -> dict:
-    """Default EdDSA with and without the token cache; then HS256 without the cache, which shows
-    what the per-request signature check (not the design) costs."""
+    """Default EdDSA with and without the token cache; the same without the cache and without
+    the batching verification threads (`TOKENGATE_SIGNATURE_THREADS=0`: each signature checked on
+    its request's task); then HS256 without the cache, which shows what the per-request signature
+    check (not the design) costs."""
     result = {}
-    for cache, label, algorithm, source in ((None, "cache_on", None, tokens),
-                                            (0, "cache_off", None, tokens),
-                                            (0, "hs256_cache_off", "HS256", hs256)):
+    unbatched = {"TOKENGATE_SIGNATURE_THREADS": "0"}
+    for cache, label, algorithm, source, extra in (
+            (None, "cache_on", None, tokens, None),
+            (0, "cache_off", None, tokens, None),
+            (0, "unbatched_cache_off", None, tokens, unbatched),
+            (0, "hs256_cache_off", "HS256", hs256, None)):
         rows = {}
         for n in USERS:
             lines = headers_file(source, n)
-            with ours(cache=cache, algorithm=algorithm) as server:
+            with ours(cache=cache, algorithm=algorithm, extra_env=extra) as server:
                 url = f"http://127.0.0.1:{OURS}/api/me"
                 check(url, lines)
                 say(f"distinct users, tokengate ({label}): N = {n:,}")

@@ -190,6 +190,12 @@ pub struct Config {
         default_value_t = 2_048, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub token_cache_capacity: u64,
 
+    /// Threads that check the Ed25519 signatures of new access tokens in batches (see
+    /// `tokens::batch`); unset, one per CPU. 0 checks each on the request's own task.
+    #[arg(long, env = "TOKENGATE_SIGNATURE_THREADS", value_name = "TOKENGATE_SIGNATURE_THREADS",
+        value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub signature_threads: Option<u16>,
+
     /// A session ends after this many seconds without a refresh (default 7 days).
     #[arg(long, env = "TOKENGATE_REFRESH_IDLE_SECS", value_name = "TOKENGATE_REFRESH_IDLE_SECS", default_value_t = 604_800,
         value_parser = clap::value_parser!(u64).range(1..=31_536_000))]

@@ -46,8 +46,15 @@ async fn verify_token(
     scheme: Scheme,
     token: &str,
 ) -> Result<AccessClaims, ApiError> {
-    let keys = state.keys.load_full();
     let now = super::now_unix();
+    let cached = state
+        .verified_tokens
+        .cached(&state.keys.load(), &state.token_policy, token, now);
+    if let Some(claims) = cached {
+        return Ok(claims);
+    }
+    // Held across the signature check: a key reload meanwhile does not pull the key away.
+    let keys = state.keys.load_full();
     state
         .verified_tokens
         .verify(&keys, &state.token_policy, token, now, &state.signatures)

@@ -113,7 +113,12 @@ impl AppState {
         let keys = load_signing_keys(&db, &KeySource::from_config(config)).await?;
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
         let mailer = Mailer::new(&config.mail, &config.data_dir)?;
-        let signatures = SignatureBatcher::per_cpu().map_err(StartupError::Threads)?;
+        let signatures = match config.signature_threads {
+            None => SignatureBatcher::per_cpu(),
+            Some(0) => Ok(SignatureBatcher::inline()),
+            Some(threads) => SignatureBatcher::start(usize::from(threads)),
+        }
+        .map_err(StartupError::Threads)?;
         Ok(Self(Arc::new(Shared {
             leptos_options,
             db,

@@ -81,6 +81,27 @@ impl VerifiedTokenCache {
         Ok(claims)
     }
 
+    /// The claims of `token` if it is in the cache and still valid, without any other work: the
+    /// hot path of a repeated token (no signature check, nothing awaited).
+    pub fn cached(
+        &self,
+        keys: &SigningKeys,
+        policy: &TokenPolicy,
+        token: &str,
+        now: i64,
+    ) -> Option<AccessClaims> {
+        let entries = self.entries.as_ref()?;
+        if token.len() > super::MAX_TOKEN_BYTES {
+            return None;
+        }
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let hit = entries.get(&digest)?;
+        still_valid(&hit, keys, policy, now).then(|| {
+            crate::server::metrics_names::token_verification("hit");
+            hit.claims.clone()
+        })
+    }
+
     /// Entries held now (tests, metrics).
     pub fn len(&self) -> usize {
         self.entries.as_ref().map_or(0, Cache::len)
@@ -142,6 +163,25 @@ mod tests {
             Ok(claims)
         );
         assert_eq!(cache.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn cached_answers_only_for_a_token_verified_before_and_still_valid() {
+        let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
+        let (jwt, claims) = token(&keys, "alice");
+        let now = crate::server::now_unix();
+        assert_eq!(cache.cached(&keys, &policy(), &jwt, now), None);
+        cache
+            .verify(&keys, &policy(), &jwt, now, &inline())
+            .await
+            .unwrap();
+        assert_eq!(
+            cache.cached(&keys, &policy(), &jwt, now),
+            Some(claims.clone())
+        );
+        assert_eq!(cache.cached(&keys, &policy(), &jwt, claims.exp + 6), None);
+        let reloaded = SigningKeys::ephemeral();
+        assert_eq!(cache.cached(&reloaded, &policy(), &jwt, now), None);
     }
 
     #[tokio::test]
