@@ -21,6 +21,19 @@ use crate::components::code_fields::{typed_code, RecoveryCodeField, TotpCodeFiel
 use crate::error::{ErrorCode, MfaChallenge};
 use crate::workarounds::show_when;
 
+/// [`SecondFactorForm`], from its own WASM chunk (`cargo leptos build --split`), loaded the first
+/// time a login needs it: only accounts with a second factor see this step, after the password.
+/// Server side it is never rendered (the step follows a browser-side login call).
+#[lazy]
+pub fn second_factor_step(
+    challenge: MfaChallenge,
+    on_success: Callback<TokenResponse>,
+    on_back: Callback<Option<&'static str>>,
+) -> AnyView {
+    view! { <SecondFactorForm challenge=challenge on_success=on_success on_back=on_back /> }
+        .into_any()
+}
+
 /// Shown on the password step when the second step's token is no longer good.
 pub const SIGN_IN_EXPIRED: &str = "This sign-in has expired. Enter your password again.";
 

@@ -1,6 +1,9 @@
 //! `/login`: the password step (with a passkey sign-in under it: `PasskeySignIn`), then, for an
 //! account with a second factor, its step (`SecondFactorForm`: a code or a passkey) in its place.
 //! Every way ends the same: the token is kept and the browser goes to `next`.
+//!
+//! The second step's code is a WASM chunk of its own (`second_factor_step`), fetched when a
+//! password login asks for it: most logins never show it, so the first page does not carry it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +16,7 @@ use crate::components::credentials_form::{
     use_credentials_submit_with, Credentials, CredentialsForm,
 };
 use crate::components::passkey_sign_in::PasskeySignIn;
-use crate::components::second_factor_form::SecondFactorForm;
+use crate::components::second_factor_form::second_factor_step;
 use crate::error::{ApiError, ErrorCode, MfaChallenge};
 use crate::next_path::safe_next;
 use crate::workarounds::{show_when, SyncHydrate};
@@ -81,9 +84,9 @@ pub fn LoginPage() -> impl IntoView {
                     />
                     <PasskeySignIn on_success=logged_in />
                 }),
-                move || challenge.get_untracked().map(|challenge| SyncHydrate(view! {
-                    <SecondFactorForm challenge=challenge on_success=logged_in on_back=on_back />
-                })),
+                move || challenge.get_untracked().map(|challenge| SyncHydrate(Suspend::new(
+                    second_factor_step(challenge, logged_in, on_back),
+                ))),
             )}
             <p class="switch">"New here? "<a href="/signup">"Create an account"</a></p>
         </section>
