@@ -226,7 +226,7 @@ def markdown(r: dict) -> str:
         out += ["", "Ed25519 checked in batches (`ed25519_dalek::verify_batch`, what the server's "
                 "verification threads do with the new tokens waiting at one moment; n = 1 is a single check):", "",
                 "| Batch size | µs per signature | vs one at a time |", "|---:|---:|---:|"]
-        for n, ns in batch.items():
+        for n, ns in sorted(batch.items(), key=lambda item: int(item[0])):
             out.append(f"| {n} | {ns / 1000:.2f} | {ns / batch['1']:.2f}x |")
 
     f = r["frontend"]
