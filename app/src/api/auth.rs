@@ -20,6 +20,7 @@ pub async fn signup(
     use crate::server::audit::{self, EventKind, NewEvent, Origin};
     use crate::server::credentials::{Password, Username};
     use crate::server::db::users::{self, CreateUserError};
+    use crate::server::dpop::TokenBinding;
     use crate::server::email_address::EmailAddress;
     use crate::server::recovery::links::send_verification;
     use crate::server::request::client_key;
@@ -29,6 +30,7 @@ pub async fn signup(
     use crate::server::throttle;
 
     let state = app_state()?;
+    let binding = TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let bucket = throttle::signup_bucket(&client_key(&state.trusted_proxies)?);
     throttle::ensure_unlocked(&state.db, &[&bucket], now).await?;
@@ -71,7 +73,7 @@ pub async fn signup(
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created");
-    first_session(&state, &user, AMR_PASSWORD).await
+    first_session(&state, &user, binding, AMR_PASSWORD).await
 }
 
 /// Checks the credentials and issues an access token. `username` may also be the account's
@@ -83,6 +85,7 @@ pub async fn signup(
 #[server(prefix = "/api", endpoint = "auth/login", input = Json, client = ApiClient)]
 pub async fn login(username: String, password: String) -> Result<TokenResponse, ApiError> {
     use crate::server::audit::{self, EventKind, NewEvent, Origin};
+    use crate::server::dpop::TokenBinding;
     use crate::server::login::{check_password, LoginAttempt, LoginName};
     use crate::server::recovery::notices;
     use crate::server::request::client_key;
@@ -90,6 +93,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
     use crate::server::state::app_state;
 
     let state = app_state()?;
+    let binding = TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let client = client_key(&state.trusted_proxies)?;
     let name = LoginName::resolve(&state, &username).await?;
@@ -137,7 +141,7 @@ pub async fn login(username: String, password: String) -> Result<TokenResponse, 
             }
             attempt.succeeded(&state).await?;
             tracing::info!(user_id = %user.id, "login succeeded");
-            let started = start_session(&state, &user).await;
+            let started = start_session(&state, &user, binding).await;
             if started.is_ok() {
                 crate::server::metrics_names::login("succeeded");
             }

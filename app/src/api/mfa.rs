@@ -135,6 +135,7 @@ pub async fn mfa_verify(
 ) -> Result<TokenResponse, ApiError> {
     use crate::server::db::refresh_families::RevokeReason;
     use crate::server::db::{mfa, users};
+    use crate::server::dpop::TokenBinding;
     use crate::server::mail::{templates, MailPurpose};
     use crate::server::mfa::challenge;
     use crate::server::mfa::step_up::{Proof, Used};
@@ -143,6 +144,7 @@ pub async fn mfa_verify(
     use crate::server::state::app_state;
 
     let state = app_state()?;
+    let binding = TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let proof = match (&code, &recovery_code) {
         (Some(code), None) => Proof::Totp(code),
@@ -170,7 +172,7 @@ pub async fn mfa_verify(
     }
     tracing::info!(user_id = %user.id, ?used, "login succeeded with a second factor");
     let login = Some(crate::server::audit::EventKind::LoginSucceeded);
-    start_session_with(&state, &user, AMR_PASSWORD_AND_OTP, login).await
+    start_session_with(&state, &user, binding, AMR_PASSWORD_AND_OTP, login).await
 }
 
 /// Turns the factor off: the password and a current code (or a recovery code) are required.

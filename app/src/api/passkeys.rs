@@ -144,15 +144,18 @@ pub async fn passkey_login_finish(
     credential: serde_json::Value,
 ) -> Result<TokenResponse, ApiError> {
     use crate::server::audit::EventKind;
+    use crate::server::dpop::TokenBinding;
     use crate::server::passkeys::{assertion, AMR_PASSKEY};
     use crate::server::session_start::start_session_with;
 
     let state = crate::server::state::app_state()?;
+    let binding = TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let user = assertion::finish_sign_in(&state, &ceremony, credential, now).await?;
     tracing::info!(user_id = %user.id, "login succeeded with a passkey");
     crate::server::metrics_names::login("passkey");
-    start_session_with(&state, &user, AMR_PASSKEY, Some(EventKind::LoginSucceeded)).await
+    let login = Some(EventKind::LoginSucceeded);
+    start_session_with(&state, &user, binding, AMR_PASSKEY, login).await
 }
 
 /// Starts the passkey second step of a password login (the `mfa_token` of the 403
@@ -178,19 +181,21 @@ pub async fn passkey_mfa_finish(
     credential: serde_json::Value,
 ) -> Result<TokenResponse, ApiError> {
     use crate::server::audit::EventKind;
+    use crate::server::dpop::TokenBinding;
     use crate::server::mfa::challenge;
     use crate::server::mfa::step_up::Proof;
     use crate::server::passkeys::{assertion, AMR_PASSWORD_AND_PASSKEY};
     use crate::server::session_start::start_session_with;
 
     let state = crate::server::state::app_state()?;
+    let binding = TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let user = challenge::peek(&state, &mfa_token, now).await?;
     assertion::verify_second_factor(&state, &user, &ceremony, credential, now).await?;
     let (user, _) = challenge::finish(&state, &mfa_token, Proof::Passkey, now).await?;
     tracing::info!(user_id = %user.id, "login succeeded with a passkey as second factor");
     let login = Some(EventKind::LoginSucceeded);
-    start_session_with(&state, &user, AMR_PASSWORD_AND_PASSKEY, login).await
+    start_session_with(&state, &user, binding, AMR_PASSWORD_AND_PASSKEY, login).await
 }
 
 /// Starts creating an account that has a passkey and no password. 409 `username_taken`, 400
@@ -248,6 +253,7 @@ pub async fn passkey_signup_finish(
     use webauthn_rs::prelude::PasskeyRegistration;
 
     let state = crate::server::state::app_state()?;
+    let binding = crate::server::dpop::TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let name = crate::server::passkeys::clean_name(&name, registration::DEFAULT_NAME)?;
     let (row, reg): (_, PasskeyRegistration) =
@@ -257,7 +263,7 @@ pub async fn passkey_signup_finish(
     let user_id = row.user_id.ok_or_else(ApiError::internal)?;
     let passkey = registration::finish(&state, &reg, credential)?;
     crate::server::passkeys::signup::create_account(
-        &state, &user_id, &context, &passkey, &name, now,
+        &state, &user_id, &context, &passkey, &name, binding, now,
     )
     .await
 }

@@ -36,7 +36,8 @@ pub async fn confirm_password_reset(
     use crate::server::state::app_state;
 
     let state = app_state()?;
+    let binding = crate::server::dpop::TokenBinding::of_this_request(&state)?;
     let now = crate::server::now_unix();
     let user = reset::confirm(&state, &token, new_password, now).await?;
-    start_session(&state, &user).await
+    start_session(&state, &user, binding).await
 }

@@ -5,6 +5,7 @@ use super::audit::{self, EventKind, NewEvent, Origin};
 use super::cookies::set_refresh_cookie;
 use super::db::refresh_families::StartError;
 use super::db::users::UserRecord;
+use super::dpop::TokenBinding;
 use super::now_unix;
 use super::request::{user_agent, with_parts};
 use super::response::internal;
@@ -20,10 +21,15 @@ pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
 
 /// Starts a session for `user`, as read when their credentials were checked: refresh cookie
 /// set, access token returned. If the credentials changed since (a password change or deletion
-/// racing this login), no session starts and the answer is 401 `invalid_credentials`.
-pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenResponse, ApiError> {
+/// racing this login), no session starts and the answer is 401 `invalid_credentials`. The
+/// session is bound to `binding`, which the handler got before it checked any credential.
+pub async fn start_session(
+    state: &AppState,
+    user: &UserRecord,
+    binding: TokenBinding,
+) -> Result<TokenResponse, ApiError> {
     let login = Some(EventKind::LoginSucceeded);
-    start_session_with(state, user, AMR_PASSWORD, login).await
+    start_session_with(state, user, binding, AMR_PASSWORD, login).await
 }
 
 /// `start_session` for a login that proved `amr` (space-separated RFC 8176 values), recording
@@ -32,6 +38,7 @@ pub async fn start_session(state: &AppState, user: &UserRecord) -> Result<TokenR
 pub async fn start_session_with(
     state: &AppState,
     user: &UserRecord,
+    binding: TokenBinding,
     amr: &str,
     event: Option<EventKind>,
 ) -> Result<TokenResponse, ApiError> {
@@ -43,11 +50,8 @@ pub async fn start_session_with(
         audit::record_alone(state, &refused).await?;
         return Err(account_disabled());
     }
-    let (agent, jkt) = with_parts(|parts| {
-        let jkt = super::dpop::binding_for_token_request(state, parts)?;
-        Ok::<_, ApiError>((user_agent(&parts.headers), jkt))
-    })??;
-    let jkt = jkt.as_deref();
+    let agent = with_parts(|parts| user_agent(&parts.headers))?;
+    let jkt = binding.jkt();
     let sessions = &state.sessions;
     let login = event.map(|kind| (kind, &origin));
     let started =
@@ -72,9 +76,10 @@ pub async fn start_session_with(
 pub async fn first_session(
     state: &AppState,
     user: &UserRecord,
+    binding: TokenBinding,
     amr: &str,
 ) -> Result<TokenResponse, ApiError> {
-    match start_session_with(state, user, amr, None).await {
+    match start_session_with(state, user, binding, amr, None).await {
         Ok(response) => {
             super::response::set_status(axum::http::StatusCode::CREATED);
             Ok(response)

@@ -3,6 +3,8 @@
 //! key's proof, with a replayed, stale or misdirected proof; its session refreshes only with the
 //! key. `TOKENGATE_DPOP` turns it off or makes it required.
 
+mod token_requests;
+
 use reqwest::header::{COOKIE, WWW_AUTHENTICATE};
 use reqwest::Response;
 use serde_json::{json, Value};

@@ -110,6 +110,25 @@ fn check(
     Ok(verified.jkt)
 }
 
+/// The key a token request's session is to be bound to (`None`: Bearer tokens). Every handler
+/// that starts a session gets it first, before it hashes a password, consumes a code, a link or
+/// a ceremony, or creates an account: a bad proof then costs none of that and changes nothing.
+#[derive(Debug)]
+#[must_use]
+pub struct TokenBinding(Option<String>);
+
+impl TokenBinding {
+    /// The current request's binding (`binding_for_token_request`); its proof's `jti` is used up.
+    pub fn of_this_request(state: &AppState) -> Result<Self, ApiError> {
+        super::request::with_parts(|parts| binding_for_token_request(state, parts))?.map(Self)
+    }
+
+    /// The key's thumbprint, for the session's `dpop_jkt`.
+    pub fn jkt(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
 /// For a request that issues tokens (sign-up, login, ...): the key to bind them to, if any.
 /// 400 `invalid_dpop_proof` for a bad proof, or for none when `TOKENGATE_DPOP=required`.
 pub fn binding_for_token_request(

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::server::audit::{self, EventKind, NewEvent, Origin};
 use crate::server::credentials::Username;
 use crate::server::db::users::{self, CreateUserError, NO_PASSWORD};
+use crate::server::dpop::TokenBinding;
 use crate::server::email_address::EmailAddress;
 use crate::server::recovery::links::send_verification;
 use crate::server::session_start::first_session;
@@ -23,6 +24,7 @@ pub async fn create_account(
     context: &SignupContext,
     passkey: &Passkey,
     name: &str,
+    binding: TokenBinding,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let username = Username::parse(&context.username)?;
@@ -55,5 +57,5 @@ pub async fn create_account(
     tx.commit().await?;
     state.mailer.wake();
     tracing::info!(user_id = %user.id, "account created with a passkey");
-    first_session(state, &user, AMR_PASSKEY).await
+    first_session(state, &user, binding, AMR_PASSKEY).await
 }
