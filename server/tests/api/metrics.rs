@@ -1,6 +1,8 @@
 //! Prometheus metrics (issue 16): `GET /metrics` on `TOKENGATE_METRICS_ADDR`, a listener of its
 //! own, never on the public port.
 
+mod signatures;
+
 use crate::helpers::{assert_error, header, json_with_status, send, Backend, TestServer};
 
 const PASSWORD: &str = "correct horse";
