@@ -14,7 +14,12 @@
 //!   whatever the cache holds.
 //! - Bounded by entry count (S3-FIFO eviction from `quick_cache`), so memory stays flat however
 //!   many users there are; capacity 0 turns the cache off.
+//! - Admitted on its second sighting ([`SeenOnce`]): a token verified once and never sent again
+//!   (a flood of distinct users, a one-off API call) costs one remembered fingerprint, not an
+//!   entry allocated and then evicted unused. The fingerprint only decides admission; a hit is
+//!   always a lookup by the full SHA-256.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
@@ -30,14 +35,14 @@ struct Verified {
 }
 
 pub struct VerifiedTokenCache {
-    entries: Option<Cache<[u8; 32], Arc<Verified>>>,
+    entries: Option<(Cache<[u8; 32], Arc<Verified>>, SeenOnce)>,
 }
 
 impl VerifiedTokenCache {
     /// A cache holding at most `capacity` verified tokens (0: no cache).
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: (capacity > 0).then(|| Cache::new(capacity)),
+            entries: (capacity > 0).then(|| (Cache::new(capacity), SeenOnce::new(capacity))),
         }
     }
 
@@ -52,7 +57,7 @@ impl VerifiedTokenCache {
         now: i64,
         batcher: &SignatureBatcher,
     ) -> Result<AccessClaims, TokenError> {
-        let Some(entries) = &self.entries else {
+        let Some((entries, seen_once)) = &self.entries else {
             return verify_with_kid_batched(keys, policy, token, batcher)
                 .await
                 .map(|(claims, _)| claims);
@@ -71,6 +76,9 @@ impl VerifiedTokenCache {
         }
         crate::server::metrics_names::token_verification("miss");
         let (claims, kid) = verify_with_kid_batched(keys, policy, token, batcher).await?;
+        if !seen_once.seen_before(&digest) {
+            return Ok(claims);
+        }
         entries.insert(
             digest,
             Arc::new(Verified {
@@ -90,7 +98,7 @@ impl VerifiedTokenCache {
         token: &str,
         now: i64,
     ) -> Option<AccessClaims> {
-        let entries = self.entries.as_ref()?;
+        let (entries, _) = self.entries.as_ref()?;
         if token.len() > super::MAX_TOKEN_BYTES {
             return None;
         }
@@ -104,11 +112,49 @@ impl VerifiedTokenCache {
 
     /// Entries held now (tests, metrics).
     pub fn len(&self) -> usize {
-        self.entries.as_ref().map_or(0, Cache::len)
+        self.entries
+            .as_ref()
+            .map_or(0, |(entries, _)| entries.len())
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Fingerprints of tokens verified once and not (yet) cached: a fixed table of 64-bit tags, four
+/// slots per cache entry, indexed by one part of the SHA-256 and holding another. A new sighting
+/// overwrites its slot, so the table never grows, and under a flood of distinct tokens a real
+/// client's second request may find its slot taken: it is then verified once more, never wrongly
+/// answered.
+struct SeenOnce {
+    slots: Box<[AtomicU64]>,
+}
+
+impl SeenOnce {
+    fn new(capacity: usize) -> Self {
+        let len = capacity.saturating_mul(4).next_power_of_two();
+        Self {
+            slots: (0..len).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Whether `digest` was seen (and not yet admitted) before; remembers it if not.
+    fn seen_before(&self, digest: &[u8; 32]) -> bool {
+        let [index, tag] = [0, 8].map(|at| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&digest[at..at + 8]);
+            u64::from_le_bytes(word)
+        });
+        // The table's length is a power of two; 0 marks an empty slot, so a tag is never 0.
+        let slot = &self.slots[(index as usize) & (self.slots.len() - 1)];
+        let tag = tag | 1;
+        if slot.load(Ordering::Relaxed) == tag {
+            slot.store(0, Ordering::Relaxed);
+            return true;
+        }
+        slot.store(tag, Ordering::Relaxed);
+        false
     }
 }
 
@@ -148,21 +194,56 @@ mod tests {
         issue_access_token(keys, &policy(), subject, crate::server::now_unix()).unwrap()
     }
 
+    /// Verifies `jwt` twice, so that it is admitted.
+    async fn admit(cache: &VerifiedTokenCache, keys: &SigningKeys, jwt: &str, now: i64) {
+        for _ in 0..2 {
+            cache
+                .verify(keys, &policy(), jwt, now, &inline())
+                .await
+                .unwrap();
+        }
+        assert!(cache.cached(keys, &policy(), jwt, now).is_some());
+    }
+
     #[tokio::test]
     async fn a_repeated_token_is_answered_from_the_cache_with_the_same_claims() {
         let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, claims) = token(&keys, "alice");
         let now = crate::server::now_unix();
-        assert_eq!(
-            cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
-            Ok(claims.clone())
-        );
-        assert_eq!(cache.len(), 1);
-        assert_eq!(
-            cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
-            Ok(claims)
-        );
-        assert_eq!(cache.len(), 1);
+        for held in [0, 1, 1] {
+            assert_eq!(
+                cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
+                Ok(claims.clone())
+            );
+            assert_eq!(cache.len(), held, "admitted on its second sighting");
+        }
+        assert_eq!(cache.cached(&keys, &policy(), &jwt, now), Some(claims));
+    }
+
+    #[tokio::test]
+    async fn tokens_seen_once_take_no_cache_entry() {
+        let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
+        let now = crate::server::now_unix();
+        for i in 0..50 {
+            let (jwt, claims) = token(&keys, &format!("user{i}"));
+            assert_eq!(
+                cache.verify(&keys, &policy(), &jwt, now, &inline()).await,
+                Ok(claims)
+            );
+        }
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_fingerprint_admits_once_and_a_colliding_slot_is_overwritten() {
+        let seen = SeenOnce::new(1);
+        let (a, mut b) = ([7u8; 32], [7u8; 32]);
+        b[8] = 8; // same slot, another tag
+        assert!(!seen.seen_before(&a));
+        assert!(!seen.seen_before(&b), "a's slot now holds b");
+        assert!(!seen.seen_before(&a));
+        assert!(seen.seen_before(&a));
+        assert!(!seen.seen_before(&a), "admitted: the slot is free again");
     }
 
     #[tokio::test]
@@ -171,10 +252,7 @@ mod tests {
         let (jwt, claims) = token(&keys, "alice");
         let now = crate::server::now_unix();
         assert_eq!(cache.cached(&keys, &policy(), &jwt, now), None);
-        cache
-            .verify(&keys, &policy(), &jwt, now, &inline())
-            .await
-            .unwrap();
+        admit(&cache, &keys, &jwt, now).await;
         assert_eq!(
             cache.cached(&keys, &policy(), &jwt, now),
             Some(claims.clone())
@@ -189,10 +267,7 @@ mod tests {
         let (keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, _) = token(&keys, "alice");
         let now = crate::server::now_unix();
-        cache
-            .verify(&keys, &policy(), &jwt, now, &inline())
-            .await
-            .unwrap();
+        admit(&cache, &keys, &jwt, now).await;
         let mut tampered = jwt.into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
@@ -220,10 +295,7 @@ mod tests {
         let (old_keys, cache) = (SigningKeys::ephemeral(), VerifiedTokenCache::new(100));
         let (jwt, _) = token(&old_keys, "alice");
         let now = crate::server::now_unix();
-        cache
-            .verify(&old_keys, &policy(), &jwt, now, &inline())
-            .await
-            .unwrap();
+        admit(&cache, &old_keys, &jwt, now).await;
         let reloaded = SigningKeys::ephemeral();
         assert_eq!(
             cache
@@ -242,16 +314,18 @@ mod tests {
         let off = VerifiedTokenCache::new(0);
         for i in 0..200 {
             let (jwt, claims) = token(&keys, &format!("user{i}"));
-            assert_eq!(
-                bounded.verify(&keys, &policy(), &jwt, now, &inline()).await,
-                Ok(claims.clone())
-            );
-            assert_eq!(
-                off.verify(&keys, &policy(), &jwt, now, &inline()).await,
-                Ok(claims)
-            );
+            for _ in 0..2 {
+                assert_eq!(
+                    bounded.verify(&keys, &policy(), &jwt, now, &inline()).await,
+                    Ok(claims.clone())
+                );
+                assert_eq!(
+                    off.verify(&keys, &policy(), &jwt, now, &inline()).await,
+                    Ok(claims.clone())
+                );
+            }
         }
-        assert!(bounded.len() <= 16, "held {}", bounded.len());
+        assert!((1..=16).contains(&bounded.len()), "held {}", bounded.len());
         assert_eq!(off.len(), 0);
     }
 }
