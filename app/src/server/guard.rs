@@ -17,7 +17,10 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<AccessClaim
     let (scheme, token) = presented_token(parts)?;
     let claims = verify_token(state, scheme, token).await?;
     let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
-    super::dpop::check_presentation(state, parts, scheme, token, jkt)?;
+    let proof = super::dpop::check_presentation(state, parts, scheme, jkt)?;
+    if let Some(proof) = proof {
+        proof.check(state, token).await?;
+    }
     Ok(claims)
 }
 
@@ -88,9 +91,12 @@ pub async fn require_user() -> Result<AccessClaims, ApiError> {
     })??;
     let claims = verify_token(&state, scheme, &token).await?;
     let jkt = claims.cnf.as_ref().map(|c| c.jkt.as_str());
-    super::request::with_parts(|parts| {
-        super::dpop::check_presentation(&state, parts, scheme, &token, jkt)
+    let proof = super::request::with_parts(|parts| {
+        super::dpop::check_presentation(&state, parts, scheme, jkt)
     })??;
+    if let Some(proof) = proof {
+        proof.check(&state, &token).await?;
+    }
     leptos::prelude::provide_context(Authenticated(claims.clone()));
     Ok(claims)
 }

@@ -79,26 +79,30 @@ fn proof_header(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         .map_err(|_| invalid_proof("The DPoP proof is not a JWS"))
 }
 
-/// Checks the request's proof for `access_token` (or none, for a token request): the proof's
-/// rules, its key against `expected_jkt` (a bound token's), then replay. The key's thumbprint.
-fn check(
-    state: &AppState,
-    parts: &Parts,
-    proof: &str,
-    access_token: Option<&str>,
-    expected_jkt: Option<&str>,
-) -> Result<String, ApiError> {
+/// Checks the request's proof for a token request (no access token, no expected key): the
+/// proof's rules, then replay. The key's thumbprint.
+fn check(state: &AppState, parts: &Parts, proof: &str) -> Result<String, ApiError> {
     let url = state.public_url.join(parts.uri.path());
     let target = Target {
         method: parts.method.as_str(),
         url: &url,
-        access_token,
+        access_token: None,
     };
-    let now = super::now_unix();
-    let verified = proof::verify(proof, &target, now).map_err(|reason| {
-        tracing::info!(%reason, "DPoP proof refused");
-        invalid_proof("The DPoP proof is not valid for this request")
-    })?;
+    let verified = proof::verify(proof, &target, super::now_unix()).map_err(refused)?;
+    accept(state, verified, None)
+}
+
+fn refused(reason: proof::ProofError) -> ApiError {
+    tracing::info!(%reason, "DPoP proof refused");
+    invalid_proof("The DPoP proof is not valid for this request")
+}
+
+/// A verified proof's key against `expected_jkt` (a bound token's), then replay.
+fn accept(
+    state: &AppState,
+    verified: VerifiedProof,
+    expected_jkt: Option<&str>,
+) -> Result<String, ApiError> {
     if expected_jkt.is_some_and(|jkt| jkt != verified.jkt) {
         tracing::info!("DPoP proof by another key than the token's");
         return Err(invalid_proof("The DPoP proof is signed by another key"));
@@ -139,7 +143,7 @@ pub fn binding_for_token_request(
         return Ok(None);
     }
     match proof_header(&parts.headers)? {
-        Some(proof) => check(state, parts, proof, None, None).map(Some),
+        Some(proof) => check(state, parts, proof).map(Some),
         None if state.dpop == DpopMode::Required => Err(invalid_proof(
             "This server issues sender-constrained tokens only: send a DPoP proof",
         )),
@@ -167,20 +171,24 @@ pub enum Scheme {
 }
 
 /// For a protected request whose token verified: a bound token (`cnf_jkt`) must come as
-/// `DPoP` with a proof by its key for this request; an unbound one as `Bearer` (and is refused
-/// when `TOKENGATE_DPOP=required`).
+/// `DPoP` with a proof by its key for this request, which is returned to be checked
+/// ([`ProofToCheck::check`]); an unbound one as `Bearer` (refused when `TOKENGATE_DPOP=required`).
 pub fn check_presentation(
     state: &AppState,
     parts: &Parts,
     scheme: Scheme,
-    token: &str,
     cnf_jkt: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<Option<ProofToCheck>, ApiError> {
     match (cnf_jkt, scheme) {
         (Some(jkt), Scheme::Dpop) => {
             let proof = proof_header(&parts.headers)?
                 .ok_or_else(|| invalid_proof("Send a DPoP proof with this token"))?;
-            check(state, parts, proof, Some(token), Some(jkt)).map(|_| ())
+            Ok(Some(ProofToCheck {
+                jkt: jkt.to_owned(),
+                method: parts.method.as_str().to_owned(),
+                url: state.public_url.join(parts.uri.path()),
+                proof: proof.to_owned(),
+            }))
         }
         (Some(_), Scheme::Bearer) => Err(dpop_token(
             "This token is bound to a key: send it as DPoP with a proof",
@@ -189,7 +197,33 @@ pub fn check_presentation(
         (None, Scheme::Bearer) if state.dpop == DpopMode::Required => Err(dpop_token(
             "This server accepts sender-constrained tokens only",
         )),
-        (None, Scheme::Bearer) => Ok(()),
+        (None, Scheme::Bearer) => Ok(None),
+    }
+}
+
+/// A bound token's proof, taken from its request, still to be checked.
+#[must_use]
+pub struct ProofToCheck {
+    jkt: String,
+    method: String,
+    url: String,
+    proof: String,
+}
+
+impl ProofToCheck {
+    /// The proof's rules for `access_token` (its signature in a batch), its key against the
+    /// token's `jkt`, then replay.
+    pub async fn check(self, state: &AppState, access_token: &str) -> Result<(), ApiError> {
+        let target = Target {
+            method: &self.method,
+            url: &self.url,
+            access_token: Some(access_token),
+        };
+        let now = super::now_unix();
+        let verified = proof::verify_batched(&self.proof, &target, now, &state.signatures)
+            .await
+            .map_err(refused)?;
+        accept(state, verified, Some(&self.jkt)).map(|_| ())
     }
 }
 

@@ -84,8 +84,41 @@ fn target() -> Target<'static> {
     }
 }
 
+/// Both paths (signature on this thread, and in a batch on the batcher's thread), which must
+/// agree on every proof.
 fn check(proof: &str) -> Result<VerifiedProof, ProofError> {
-    verify(proof, &target(), NOW)
+    static BATCHER: std::sync::OnceLock<SignatureBatcher> = std::sync::OnceLock::new();
+    let batcher = BATCHER.get_or_init(|| SignatureBatcher::start(1).unwrap());
+    let here = verify(proof, &target(), NOW);
+    let batched = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(verify_batched(proof, &target(), NOW, batcher));
+    assert_eq!(here, batched, "both paths agree");
+    here
+}
+
+#[test]
+fn an_ed25519_key_of_small_order_is_refused() {
+    // The identity point (y = 1): every signature "verifies" against it with s = 0, R = identity.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(identity) });
+    let header = json!({ "typ": "dpop+jwt", "alg": "EdDSA", "jwk": jwk });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims().to_string())
+    );
+    let forged = format!("{input}.{}", URL_SAFE_NO_PAD.encode(identity_signature()));
+    assert_eq!(check(&forged), Err(ProofError::Jwk));
+}
+
+/// R = the identity point, s = 0.
+fn identity_signature() -> [u8; 64] {
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    signature
 }
 
 #[test]
