@@ -35,14 +35,22 @@ struct Verified {
 }
 
 pub struct VerifiedTokenCache {
-    entries: Option<(Cache<[u8; 32], Arc<Verified>>, SeenOnce)>,
+    entries: Option<Entries>,
+}
+
+struct Entries {
+    verified: Cache<[u8; 32], Arc<Verified>>,
+    seen_once: SeenOnce,
 }
 
 impl VerifiedTokenCache {
     /// A cache holding at most `capacity` verified tokens (0: no cache).
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: (capacity > 0).then(|| (Cache::new(capacity), SeenOnce::new(capacity))),
+            entries: (capacity > 0).then(|| Entries {
+                verified: Cache::new(capacity),
+                seen_once: SeenOnce::new(capacity),
+            }),
         }
     }
 
@@ -57,7 +65,11 @@ impl VerifiedTokenCache {
         now: i64,
         batcher: &SignatureBatcher,
     ) -> Result<AccessClaims, TokenError> {
-        let Some((entries, seen_once)) = &self.entries else {
+        let Some(Entries {
+            verified: entries,
+            seen_once,
+        }) = &self.entries
+        else {
             return verify_with_kid_batched(keys, policy, token, batcher)
                 .await
                 .map(|(claims, _)| claims);
@@ -98,7 +110,7 @@ impl VerifiedTokenCache {
         token: &str,
         now: i64,
     ) -> Option<AccessClaims> {
-        let (entries, _) = self.entries.as_ref()?;
+        let entries = &self.entries.as_ref()?.verified;
         if token.len() > super::MAX_TOKEN_BYTES {
             return None;
         }
@@ -114,7 +126,7 @@ impl VerifiedTokenCache {
     pub fn len(&self) -> usize {
         self.entries
             .as_ref()
-            .map_or(0, |(entries, _)| entries.len())
+            .map_or(0, |entries| entries.verified.len())
     }
 
     pub fn is_empty(&self) -> bool {
