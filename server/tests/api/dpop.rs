@@ -256,6 +256,59 @@ async fn a_bad_proof_at_login_is_a_401_never_a_5xx(backend: Backend) {
     assert_challenge(send(two).await, "invalid_dpop_proof").await;
 }
 
+/// A proof "signed" by the identity point (an Ed25519 key of small order): R = identity, s = 0
+/// passes the signature equation for any message, with no private key at all.
+fn small_order_proof(method: &str, url: &str, token: Option<&str>) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(identity) });
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut claims =
+        json!({ "jti": format!("forged-{iat}"), "htm": method, "htu": url, "iat": iat });
+    if let Some(token) = token {
+        claims["ath"] = json!(URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes())));
+    }
+    let header = json!({ "typ": "dpop+jwt", "alg": "EdDSA", "jwk": jwk });
+    let mut signature = [0u8; 64];
+    signature[0] = 1;
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+async fn a_proof_by_a_small_order_key_is_refused(backend: Backend) {
+    let server = TestServer::spawn_on(backend).await;
+    server.signup_session("alice", PASSWORD).await;
+
+    let forged = small_order_proof("POST", &server.htu("/api/auth/login"), None);
+    let login = server
+        .post_with_proof("/api/auth/login", &credentials(), &forged)
+        .await;
+
+    assert_challenge(login, "invalid_dpop_proof").await;
+    // A bound token's request (its proof checked in a batch) refuses it the same way.
+    let key = DpopKey::new();
+    let proof = key.proof("POST", &server.htu("/api/auth/login"), None);
+    let login = server
+        .post_with_proof("/api/auth/login", &credentials(), &proof)
+        .await;
+    let token = session_from(login, 200).await.access_token;
+    let forged = small_order_proof("GET", &server.htu("/api/me"), Some(&token));
+    let me = server
+        .get_with("/api/me", "DPoP", &token, Some(&forged))
+        .await;
+    assert_challenge(me, "invalid_dpop_proof").await;
+}
+
 async fn a_bound_session_passes_step_up_with_one_proof(backend: Backend) {
     let server = TestServer::spawn_on(backend).await;
     let key = DpopKey::new();
@@ -289,4 +342,5 @@ on_both_backends!(
     required_mode_issues_no_bearer_tokens,
     off_mode_ignores_proofs,
     a_bad_proof_at_login_is_a_401_never_a_5xx,
+    a_proof_by_a_small_order_key_is_refused,
 );
