@@ -160,12 +160,8 @@ fn checked<'p>(
     validation.validate_aud = false;
     let pending = match (signature, ed25519) {
         (Signature::Batched, Some(key)) => {
-            let (message, signature) = proof.rsplit_once('.').ok_or(ProofError::Malformed)?;
-            let signature = URL_SAFE_NO_PAD
-                .decode(signature)
-                .ok()
-                .and_then(|bytes| ed25519_dalek::Signature::from_slice(&bytes).ok())
-                .ok_or(ProofError::Signature)?;
+            let (message, signature) =
+                crate::server::tokens::ed25519_signed_parts(proof).ok_or(ProofError::Signature)?;
             // Deprecated in favour of `dangerous::insecure_decode`, which would also skip the
             // claim parsing; the signature is checked by the caller before the proof is used.
             #[allow(deprecated)]

@@ -96,6 +96,16 @@ impl SignatureBatcher {
     }
 }
 
+/// A compact JWS's signing input (`header.payload`) and its Ed25519 signature, for
+/// [`SignatureBatcher::verify`]; `None` when the last segment is not 64 bytes of base64url.
+pub fn ed25519_signed_parts(jws: &str) -> Option<(&str, Signature)> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let (message, signature) = jws.rsplit_once('.')?;
+    let bytes = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    Some((message, Signature::from_slice(&bytes).ok()?))
+}
+
 /// A verification thread: takes what is waiting, checks it, answers, until the sender is gone.
 fn run(receiver: &Mutex<mpsc::Receiver<Job>>) {
     let mut singles_left = 0usize;

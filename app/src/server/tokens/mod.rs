@@ -13,15 +13,13 @@ mod key_store;
 mod keys;
 mod material;
 
-pub use batch::SignatureBatcher;
+pub use batch::{ed25519_signed_parts, SignatureBatcher};
 pub use cache::VerifiedTokenCache;
 
 pub use jwk::{PublicJwk, PublicKeyParams};
 pub use key_store::{load_signing_keys, rotate_signing_key, KeyError, KeySource};
 pub use keys::SigningKeys;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -183,12 +181,8 @@ pub(crate) async fn verify_with_kid_batched(
         .map_err(|e| TokenError::Invalid(format!("{:?}", e.kind())))?
         .claims;
     let invalid_signature = || TokenError::Invalid("InvalidSignature".to_owned());
-    let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .ok()
-        .and_then(|bytes| ed25519_dalek::Signature::from_slice(&bytes).ok())
-        .ok_or_else(invalid_signature)?;
+    // `decode` above has split the token into three segments already.
+    let (message, signature) = ed25519_signed_parts(token).ok_or_else(invalid_signature)?;
     if !batcher.verify(message.as_bytes(), signature, public).await {
         return Err(invalid_signature());
     }
