@@ -73,6 +73,8 @@ pub struct Shared {
     pub dpop: super::dpop::DpopMode,
     /// DPoP proof ids seen by this instance.
     pub dpop_replays: super::dpop::ReplayCache,
+    /// Checked DPoP proof headers (the client keys in use).
+    pub dpop_keys: super::dpop::proof_key::ProofKeys,
 }
 
 /// The state of the server function being answered (leptos_axum puts it into the context).
@@ -145,6 +147,7 @@ impl AppState {
             dpop_replays: super::dpop::ReplayCache::new(
                 usize::try_from(config.dpop_replay_capacity).unwrap_or(usize::MAX),
             ),
+            dpop_keys: Default::default(),
             public_url,
             trusted_proxies,
             recovery: Arc::new(config.recovery.clone()),

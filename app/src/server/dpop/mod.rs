@@ -14,6 +14,7 @@
 //!   proof comes, Bearer otherwise), `required` (no unbound tokens at all).
 
 pub mod proof;
+pub mod proof_key;
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -220,9 +221,15 @@ impl ProofToCheck {
             access_token: Some(access_token),
         };
         let now = super::now_unix();
-        let verified = proof::verify_batched(&self.proof, &target, now, &state.signatures)
-            .await
-            .map_err(refused)?;
+        let verified = proof::verify_batched(
+            &self.proof,
+            &target,
+            now,
+            &state.dpop_keys,
+            &state.signatures,
+        )
+        .await
+        .map_err(refused)?;
         accept(state, verified, Some(&self.jkt)).map(|_| ())
     }
 }

@@ -1,23 +1,27 @@
 //! Checking one DPoP proof (RFC 9449 §4.3), in the RFC's order, before anything else is done
-//! with the request: `typ`, an allowed asymmetric `alg`, a public `jwk` that fits it, the
-//! signature (jsonwebtoken's), `htm` and `htu` against the request as the public URL sees it,
-//! `iat` within the window, and `ath` when an access token comes with it. The `jti` replay check
-//! and the thumbprint comparison with the token's `cnf.jkt` are the caller's (`super`).
+//! with the request: the header (`typ`, an allowed asymmetric `alg`, a public `jwk` that fits
+//! it: `proof_key`), the signature, `htm` and `htu` against the request as the public URL sees
+//! it, `iat` within the window, and `ath` when an access token comes with it. The `jti` replay
+//! check and the thumbprint comparison with the token's `cnf.jkt` are the caller's (`super`).
 //!
-//! A protected request's EdDSA proof (`verify_batched`) has its signature checked by the
-//! access tokens' [`SignatureBatcher`] instead of on the request's task: a fresh proof on every
-//! request is the whole cost of a bound token once its access token is cached, and a batch
-//! halves it. jsonwebtoken still checks everything else; the signature is checked before any
-//! answer. Ed25519 keys of small order are refused on both paths (`is_weak`): with one, a
-//! "signature" can verify without any private key.
+//! A protected request's proof (`verify_batched`) takes its checked header from the cache of
+//! client keys (`ProofKeys`: one client key signs every proof, so the header repeats), and an
+//! EdDSA proof has its signature checked by the access tokens' [`SignatureBatcher`] instead of
+//! on the request's task: a fresh proof on every request is the whole cost of a bound token once
+//! its access token is cached, and a batch halves it. The signature is checked before any
+//! answer. Token requests (`verify`) check everything on their task, the signature with
+//! jsonwebtoken's. Ed25519 keys of small order are refused on both paths (`is_weak`): with one,
+//! a "signature" can verify without any private key.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::proof_key::{self, ProofKeys};
 use crate::server::tokens::SignatureBatcher;
 
 /// The media type every proof carries in `typ`.
@@ -89,17 +93,19 @@ pub struct Target<'a> {
 
 /// Verifies `proof` for `target` at `now`, its signature on this task.
 pub fn verify(proof: &str, target: &Target<'_>, now: i64) -> Result<VerifiedProof, ProofError> {
-    checked(proof, target, now, Signature::Here).map(|(verified, _)| verified)
+    checked(proof, target, now, Mode::Here).map(|(verified, _)| verified)
 }
 
-/// Same answer as [`verify`]; an EdDSA proof's signature is checked by `batcher`.
+/// Same answer as [`verify`]; the header comes from `keys`, and an EdDSA proof's signature is
+/// checked by `batcher`.
 pub async fn verify_batched(
     proof: &str,
     target: &Target<'_>,
     now: i64,
+    keys: &ProofKeys,
     batcher: &SignatureBatcher,
 ) -> Result<VerifiedProof, ProofError> {
-    let (verified, pending) = checked(proof, target, now, Signature::Batched)?;
+    let (verified, pending) = checked(proof, target, now, Mode::Batched(keys))?;
     if let Some(pending) = pending {
         if !batcher
             .verify(pending.message.as_bytes(), pending.signature, pending.key)
@@ -111,12 +117,14 @@ pub async fn verify_batched(
     Ok(verified)
 }
 
-/// Where a proof's signature is checked.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Signature {
+/// Where a proof's header is checked and its signature too.
+#[derive(Clone, Copy)]
+enum Mode<'k> {
+    /// Both on this task.
     Here,
-    /// By the caller when the proof is EdDSA (it gets a [`Pending`]); ES256 is checked here.
-    Batched,
+    /// The header through the cache; an EdDSA signature by the caller (it gets a [`Pending`]),
+    /// ES256 here.
+    Batched(&'k ProofKeys),
 }
 
 /// An EdDSA signature still to be checked.
@@ -126,57 +134,48 @@ struct Pending<'a> {
     key: ed25519_dalek::VerifyingKey,
 }
 
-/// Every rule of the proof; the signature as `signature` says. A returned [`Pending`] must be
+/// Every rule of the proof; the signature as `mode` says. A returned [`Pending`] must be
 /// checked before the proof is accepted.
 fn checked<'p>(
     proof: &'p str,
     target: &Target<'_>,
     now: i64,
-    signature: Signature,
+    mode: Mode<'_>,
 ) -> Result<(VerifiedProof, Option<Pending<'p>>), ProofError> {
     if proof.len() > MAX_PROOF_BYTES {
         return Err(ProofError::Malformed);
     }
-    let header = jsonwebtoken::decode_header(proof).map_err(|_| ProofError::Malformed)?;
-    if header.typ.as_deref() != Some(PROOF_TYP) {
-        return Err(ProofError::Typ);
-    }
-    if !ALGORITHMS.contains(&header.alg) {
-        return Err(ProofError::Alg);
-    }
-    let jwk = header.jwk.as_ref().ok_or(ProofError::Jwk)?;
-    if !fits(jwk, header.alg) {
-        return Err(ProofError::Jwk);
-    }
-    if has_private_members(proof)? {
-        return Err(ProofError::PrivateKey);
-    }
-    let ed25519 = ed25519_key(jwk)?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|_| ProofError::Jwk)?;
-    let mut validation = Validation::new(header.alg);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    let pending = match (signature, ed25519) {
-        (Signature::Batched, Some(key)) => {
+    let (segment, _) = proof.split_once('.').ok_or(ProofError::Malformed)?;
+    let key = match mode {
+        Mode::Here => Arc::new(proof_key::parse(segment)?),
+        Mode::Batched(keys) => keys.get(segment)?,
+    };
+    let (claims, pending) = match (mode, key.ed25519) {
+        (Mode::Batched(_), Some(ed25519)) => {
             let (message, signature) =
                 crate::server::tokens::ed25519_signed_parts(proof).ok_or(ProofError::Signature)?;
-            // Deprecated in favour of `dangerous::insecure_decode`, which would also skip the
-            // claim parsing; the signature is checked by the caller before the proof is used.
-            #[allow(deprecated)]
-            validation.insecure_disable_signature_validation();
-            Some(Pending {
+            // Read before the signature is checked, which the caller does before the proof is
+            // used; any fault in them is `Signature`, as jsonwebtoken's decode reports it.
+            let claims = unverified_claims(message).ok_or(ProofError::Signature)?;
+            let pending = Pending {
                 message,
                 signature,
-                key,
-            })
+                key: ed25519,
+            };
+            (claims, Some(pending))
         }
-        _ => None,
+        _ => {
+            let mut validation = Validation::new(key.alg);
+            validation.required_spec_claims.clear();
+            validation.validate_exp = false;
+            validation.validate_nbf = false;
+            validation.validate_aud = false;
+            let claims = jsonwebtoken::decode::<ProofClaims>(proof, &key.decoding, &validation)
+                .map_err(|_| ProofError::Signature)?
+                .claims;
+            (claims, None)
+        }
     };
-    let claims = jsonwebtoken::decode::<ProofClaims>(proof, &key, &validation)
-        .map_err(|_| ProofError::Signature)?
-        .claims;
     if claims.htm.as_deref() != Some(target.method) {
         return Err(ProofError::Htm);
     }
@@ -198,67 +197,23 @@ fn checked<'p>(
         .filter(|j| !j.is_empty() && j.len() <= MAX_JTI_BYTES);
     let jti = jti.ok_or(ProofError::Jti)?;
     let verified = VerifiedProof {
-        jkt: thumbprint(jwk),
+        jkt: key.jkt.clone(),
         jti,
         iat,
     };
     Ok((verified, pending))
 }
 
-/// The Ed25519 public key of an OKP `jwk` (`None` for an EC key); small-order keys refused.
-fn ed25519_key(jwk: &Jwk) -> Result<Option<ed25519_dalek::VerifyingKey>, ProofError> {
-    let AlgorithmParameters::OctetKeyPair(params) = &jwk.algorithm else {
-        return Ok(None);
-    };
-    let bytes: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(&params.x)
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or(ProofError::Jwk)?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| ProofError::Jwk)?;
-    if key.is_weak() {
-        return Err(ProofError::Jwk);
-    }
-    Ok(Some(key))
-}
-
-/// RFC 7638 thumbprint (SHA-256, base64url) of a key that passed `fits`.
-pub fn thumbprint(jwk: &Jwk) -> String {
-    jwk.thumbprint(ThumbprintHash::SHA256)
+/// The claims of a signing input `header.payload`, its signature not checked.
+fn unverified_claims(message: &str) -> Option<ProofClaims> {
+    let (_, payload) = message.split_once('.')?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// `ath`: base64url SHA-256 of the access token.
 pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
-}
-
-/// EdDSA takes an OKP Ed25519 key, ES256 an EC P-256 key; nothing else (no symmetric keys).
-fn fits(jwk: &Jwk, alg: Algorithm) -> bool {
-    match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => {
-            p.curve == EllipticCurve::Ed25519
-        }
-        (AlgorithmParameters::EllipticCurve(p), Algorithm::ES256) => p.curve == EllipticCurve::P256,
-        _ => false,
-    }
-}
-
-/// True when the header's `jwk` has a private member (`d`, or RSA's primes): a proof must carry
-/// the public key only. Read from the raw header, which jsonwebtoken's `Jwk` would drop silently.
-fn has_private_members(proof: &str) -> Result<bool, ProofError> {
-    let encoded = proof.split('.').next().ok_or(ProofError::Malformed)?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(encoded)
-        .map_err(|_| ProofError::Malformed)?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed)?;
-    let jwk = header
-        .get("jwk")
-        .and_then(|j| j.as_object())
-        .ok_or(ProofError::Jwk)?;
-    Ok(["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
-        .iter()
-        .any(|member| jwk.contains_key(*member)))
 }
 
 fn without_query(url: &str) -> &str {

@@ -4,10 +4,12 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::Signer as _;
+use jsonwebtoken::jwk::Jwk;
 use rand_core::OsRng;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::server::dpop::proof_key::thumbprint;
 
 const URL: &str = "https://auth.example/api/me";
 const NOW: i64 = 1_800_000_000;
@@ -84,17 +86,20 @@ fn target() -> Target<'static> {
     }
 }
 
-/// Both paths (signature on this thread, and in a batch on the batcher's thread), which must
-/// agree on every proof.
+/// Both paths (signature on this thread; header from the cache and signature in a batch on the
+/// batcher's thread), which must agree on every proof, its header kept or not.
 fn check(proof: &str) -> Result<VerifiedProof, ProofError> {
     static BATCHER: std::sync::OnceLock<SignatureBatcher> = std::sync::OnceLock::new();
     let batcher = BATCHER.get_or_init(|| SignatureBatcher::start(1).unwrap());
+    let keys = ProofKeys::default();
     let here = verify(proof, &target(), NOW);
-    let batched = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
-        .unwrap()
-        .block_on(verify_batched(proof, &target(), NOW, batcher));
-    assert_eq!(here, batched, "both paths agree");
+        .unwrap();
+    for round in ["header parsed", "header kept"] {
+        let batched = runtime.block_on(verify_batched(proof, &target(), NOW, &keys, batcher));
+        assert_eq!(here, batched, "both paths agree ({round})");
+    }
     here
 }
 
