@@ -10,7 +10,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use app::server::config::Config;
-use app::server::dpop::proof::{thumbprint, token_hash};
+use app::server::dpop::proof::token_hash;
+use app::server::dpop::proof_key::thumbprint;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
