@@ -191,7 +191,8 @@ pub struct Config {
     pub token_cache_capacity: u64,
 
     /// Threads that check the Ed25519 signatures of new access tokens in batches (see
-    /// `tokens::batch`); unset, one per CPU. 0 checks each on the request's own task.
+    /// `tokens::batch`); unset, one per two CPUs (at least one). 0 checks each on the request's
+    /// own task.
     #[arg(long, env = "TOKENGATE_SIGNATURE_THREADS", value_name = "TOKENGATE_SIGNATURE_THREADS",
         value_parser = clap::value_parser!(u16).range(0..=256))]
     pub signature_threads: Option<u16>,

@@ -116,7 +116,7 @@ impl AppState {
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
         let mailer = Mailer::new(&config.mail, &config.data_dir)?;
         let signatures = match config.signature_threads {
-            None => SignatureBatcher::per_cpu(),
+            None => SignatureBatcher::with_default_threads(),
             Some(0) => Ok(SignatureBatcher::inline()),
             Some(threads) => SignatureBatcher::start(usize::from(threads)),
         }

@@ -4,7 +4,7 @@
 //! request for distinct users. Checking n signatures together (`ed25519_dalek::verify_batch`, one
 //! multi-scalar multiplication with random weights) costs about half per signature from n = 8 on
 //! these cores (`tokengate bench verify` prints the figures). So misses are not verified on the
-//! request's task: they queue for a few dedicated threads (one per CPU), and each thread takes
+//! request's task: they queue for a few dedicated threads (one per two CPUs), and each thread takes
 //! every signature waiting when it comes free. Nothing waits for a batch to fill: a lone request
 //! is checked alone, at once; batches form only when requests arrive faster than one thread
 //! verifies them, which is exactly when the saving matters.
@@ -61,9 +61,11 @@ impl SignatureBatcher {
         Ok(Self { jobs: Some(sender) })
     }
 
-    /// One thread per CPU.
-    pub fn per_cpu() -> std::io::Result<Self> {
-        Self::start(std::thread::available_parallelism().map_or(1, usize::from))
+    /// One thread per two CPUs, at least one ([`default_threads`]).
+    pub fn with_default_threads() -> std::io::Result<Self> {
+        Self::start(default_threads(
+            std::thread::available_parallelism().map_or(1, usize::from),
+        ))
     }
 
     /// No threads: every check runs on the caller's task (tests, tools).
@@ -94,6 +96,16 @@ impl SignatureBatcher {
             }
         }
     }
+}
+
+/// Verification threads for `cpus` CPUs: one per two, at least one. Fewer threads make bigger
+/// batches (a thread busy with one batch lets the next one fill), and a thread checks a batch
+/// of 8 or more at about 20 µs a signature, over 40 000 a second. Measured on 2 cores at 1M
+/// distinct users (release build, wrk on the same cores): one thread 27,192 and 24,208 req/s at
+/// 53 and 57 µs of server CPU a request, mean batch 7.7 and 8.7; two threads 22,671 and 20,650
+/// req/s at 63 and 69 µs, mean batch 5.2 and 4.8.
+fn default_threads(cpus: usize) -> usize {
+    (cpus / 2).max(1)
 }
 
 /// A compact JWS's signing input (`header.payload`) and its Ed25519 signature, for
@@ -218,6 +230,11 @@ mod tests {
         );
         let other = SigningKey::generate(&mut OsRng).verifying_key();
         assert!(!batcher.verify(&message, signature, other).await);
+    }
+
+    #[test]
+    fn one_thread_for_every_two_cpus_and_never_none() {
+        assert_eq!([1, 2, 3, 4, 16].map(default_threads), [1, 1, 1, 2, 8]);
     }
 
     #[test]
