@@ -5,6 +5,7 @@ segment. Run it on a module that still has its names (before wasm-opt strips the
 
     python3 bench/wasm_sizes.py target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm
     python3 bench/wasm_sizes.py MODULE --top 40      # also the 40 largest functions
+    python3 bench/wasm_sizes.py MODULE --against BASE # by crate beside another module (the floor)
 
 Sizes are raw (uncompressed) bytes of function bodies; data, tables and imports are listed as
 sections. It reads the binary format directly (no tools beyond Python).
@@ -126,12 +127,10 @@ def crate_of(name):
     return "(unqualified: " + (re.match(r"[_<&$A-Za-z0-9]*", readable).group() or "?") + ")"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("module")
-    parser.add_argument("--top", type=int, default=0)
-    args = parser.parse_args()
-    data = open(args.module, "rb").read()
+def read(path):
+    """Section sizes, and (size, name) of every function body (names None without a name
+    section)."""
+    data = open(path, "rb").read()
     imports, sizes, names, by_section = 0, [], None, collections.Counter()
     for sid, body in sections(data):
         if sid == 0:
@@ -145,27 +144,52 @@ def main():
                 imports = imported_functions(body)
             elif sid == 10:
                 sizes = code_sizes(body)
-    print(f"{args.module}: {len(data):,} bytes")
-    for section, size in by_section.most_common():
-        print(f"  {section:24} {size:>10,}")
     if names is None:
-        sys.exit("no name section: run it on a module wasm-opt has not stripped")
-    by_crate = collections.Counter()
-    functions = []
-    for offset, size in enumerate(sizes):
-        path = names.get(imports + offset, f"func{imports + offset}")
-        by_crate[crate_of(path)] += size
-        functions.append((size, path))
-    total = sum(sizes)
-    print(f"\ncode by crate ({total:,} bytes of function bodies):")
-    for crate, size in by_crate.most_common():
-        if size * 200 < total:
-            break
-        print(f"  {crate:32} {size:>9,}  {100 * size / total:5.1f}%")
+        sys.exit(f"{path}: no name section: run it on a module wasm-opt has not stripped")
+    functions = [(size, names.get(imports + i, f"func{imports + i}")) for i, size in enumerate(sizes)]
+    return len(data), by_section, functions
+
+
+def by_crate(functions):
+    crates = collections.Counter()
+    for size, name in functions:
+        crates[crate_of(name)] += size
+    return crates
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("module")
+    parser.add_argument("--top", type=int, default=0)
+    parser.add_argument("--against", help="a second module: its code by crate beside this one's")
+    args = parser.parse_args()
+    size, sections_, functions = read(args.module)
+    print(f"{args.module}: {size:,} bytes")
+    for section, length in sections_.most_common():
+        print(f"  {section:24} {length:>10,}")
+    crates = by_crate(functions)
+    total = sum(crates.values())
+    if args.against:
+        _, _, base_functions = read(args.against)
+        base = by_crate(base_functions)
+        base_total = sum(base.values())
+        print(f"\ncode by crate: this module ({total:,} bytes) beside {args.against} ({base_total:,}):")
+        print(f"  {'crate':32} {'this':>9} {'base':>9} {'diff':>9}")
+        for crate in sorted(set(crates) | set(base), key=lambda c: -abs(crates[c] - base[c])):
+            if abs(crates[crate] - base[crate]) * 200 < total:
+                break
+            print(f"  {crate:32} {crates[crate]:>9,} {base[crate]:>9,} {crates[crate] - base[crate]:>+9,}")
+        print(f"  {'total':32} {total:>9,} {base_total:>9,} {total - base_total:>+9,}")
+    else:
+        print(f"\ncode by crate ({total:,} bytes of function bodies):")
+        for crate, length in crates.most_common():
+            if length * 200 < total:
+                break
+            print(f"  {crate:32} {length:>9,}  {100 * length / total:5.1f}%")
     if args.top:
         print(f"\nlargest {args.top} functions:")
-        for size, path in sorted(functions, reverse=True)[: args.top]:
-            print(f"  {size:>8,}  {path[:140]}")
+        for length, name in sorted(functions, reverse=True)[: args.top]:
+            print(f"  {length:>8,}  {name[:140]}")
 
 
 if __name__ == "__main__":
