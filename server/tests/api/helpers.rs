@@ -108,6 +108,11 @@ impl TestServer {
         (self.storage, output)
     }
 
+    /// Everything the server has printed so far (it keeps running).
+    pub fn output(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
     /// The data directory and database this server runs on.
     pub fn storage(&self) -> &Storage {
         &self.storage

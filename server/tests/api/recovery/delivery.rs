@@ -171,8 +171,13 @@ async fn without_an_smtp_url_mail_is_written_to_the_outbox(backend: Backend) {
     let message = crate::helpers::smtp::ReceivedMail::parse(vec!["alice@example.com".into()], &raw);
     assert!(message.subject.contains(CONFIRM));
     let token = message.token("/verify-email");
-    let (_, log) = server.stop().await;
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    // The sender logs the file once its row is marked sent, just after the file appears: wait
+    // for that line rather than stop the server between the two.
+    while !server.output().contains(&name) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, log) = server.stop().await;
     assert!(log.contains(&name), "the log does not name {name}: {log}");
     assert!(!log.contains(&token), "the link reached the log");
 }
