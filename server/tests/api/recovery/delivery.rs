@@ -94,9 +94,12 @@ async fn a_restart_sends_what_was_queued_before_it(backend: Backend) {
     let env = env_for(&format!("smtp://127.0.0.1:{port}"));
     let server = TestServer::spawn_with(backend, &as_refs(&env)).await;
     signup_with_email(&server, "alice", "alice@example.com").await;
+    // An attempt that failed and released its claim (the next one is a second away): a server
+    // stopped during an attempt would leave the row claimed for the lease's 60 s.
     eventually(
         &server,
-        "SELECT COUNT(*) FROM mail_outbox WHERE attempts >= 1 AND sent_at IS NULL",
+        "SELECT COUNT(*) FROM mail_outbox WHERE attempts >= 1 AND sent_at IS NULL
+         AND claimed_until IS NULL AND last_error IS NOT NULL",
         "1",
     )
     .await;
